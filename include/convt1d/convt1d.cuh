@@ -5,6 +5,8 @@
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 
+#include <cuda/std/type_traits>
+
 #include "problem.hpp"
 #include "detail/dispatch.cuh"
 
@@ -15,15 +17,14 @@ namespace convt1d {
 // pointers. Asynchronous: returns once the work is queued; never synchronizes, never allocates,
 // so it may be captured into a CUDA graph. On any failure before the launch, y is not touched.
 template <class T>
-Status conv_transpose1d(const Problem& problem, const T* x, const T* w, const T* bias, T* y,
+Status conv_transpose1d(const Problem& problem, const T* x, const T* w,
+                        const cuda::std::type_identity_t<T>* bias, T* y,
                         cudaStream_t stream = nullptr) {
   static_assert(detail::is_supported_element_v<T>,
                 "convt1d supports float, double, __half and __nv_bfloat16");
   if (Status status = validate(problem); status != Status::kSuccess) return status;
-  const int64_t out_length = output_length(problem);
   if (problem.batch == 0) return Status::kSuccess;  // empty output: nothing to launch
   if (x == nullptr || w == nullptr || y == nullptr) return Status::kNullPointer;
-  (void)out_length;
   return detail::launch(problem, x, w, bias, y, stream);
 }
 

@@ -104,13 +104,14 @@ constexpr Status validate(const Problem& p) {
   }
   // Every size and offset that the library computes must fit: the output length (with each
   // intermediate of its formula) and the element counts of x, w and y.
-  int64_t out_len = 0, x_size = 0, y_size = 0, w_size = 0;
+  int64_t out_len = 0, x_sample = 0, y_sample = 0, x_size = 0, y_size = 0, w_size = 0;
   if (!detail::checked_output_length(p, out_len)) return Status::kSizeOverflow;
   if (out_len <= 0) return Status::kNonPositiveOutputLength;
-  if (!detail::checked_mul(p.batch, p.in_channels, x_size) ||
-      !detail::checked_mul(x_size, p.in_length, x_size) ||
-      !detail::checked_mul(p.batch, p.out_channels, y_size) ||
-      !detail::checked_mul(y_size, out_len, y_size) ||
+  // One sample's sizes are checked on their own too, so that an empty batch cannot hide them.
+  if (!detail::checked_mul(p.in_channels, p.in_length, x_sample) ||
+      !detail::checked_mul(p.out_channels, out_len, y_sample) ||
+      !detail::checked_mul(p.batch, x_sample, x_size) ||
+      !detail::checked_mul(p.batch, y_sample, y_size) ||
       !detail::checked_mul(p.in_channels, p.out_channels / p.groups, w_size) ||
       !detail::checked_mul(w_size, p.kernel_size, w_size)) {
     return Status::kSizeOverflow;

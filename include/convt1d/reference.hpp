@@ -8,6 +8,7 @@
 // (__half and __nv_bfloat16 from CUDA's headers: include them before this one).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
@@ -27,6 +28,14 @@ double to_double(T value) {
   }
 }
 
+// Keeps a parameter out of template argument deduction, so that a bare nullptr bias works.
+template <class T>
+struct type_identity {
+  using type = T;
+};
+template <class T>
+using type_identity_t = typename type_identity<T>::type;
+
 template <class T>
 T from_double(double value) {
   if constexpr (std::is_floating_point_v<T>) {
@@ -40,13 +49,15 @@ T from_double(double value) {
 
 // y = conv_transpose1d(x, w, bias). bias may be nullptr. On a failed validation y is untouched.
 template <class T>
-Status conv_transpose1d(const Problem& p, const T* x, const T* w, const T* bias, T* y) {
+Status conv_transpose1d(const Problem& p, const T* x, const T* w,
+                        const detail::type_identity_t<T>* bias, T* y) {
   if (Status status = validate(p); status != Status::kSuccess) return status;
+  if (p.batch == 0) return Status::kSuccess;
   const int64_t out_length = output_length(p);
   const int64_t in_per_group = p.in_channels / p.groups;
   const int64_t out_per_group = p.out_channels / p.groups;
 
-  std::vector<double> acc(static_cast<size_t>(p.out_channels * out_length));
+  std::vector<double> acc(static_cast<std::size_t>(p.out_channels * out_length));
   for (int64_t n = 0; n < p.batch; ++n) {
     for (int64_t co = 0; co < p.out_channels; ++co) {
       const double b = bias ? detail::to_double(bias[co]) : 0.0;

@@ -1,0 +1,173 @@
+// Dispatch: the one place where run-time problem sizes become template arguments.
+#pragma once
+
+#include <cstdint>
+
+#include <cuda_runtime.h>
+
+#include "../kernel/direct_kernel.cuh"
+#include "../kernel/gemm_kernel.cuh"
+#include "../problem.hpp"
+#include "../tile_config.hpp"
+#include "element.cuh"
+
+namespace convt1d::detail {
+
+// The instantiated tile shapes: 8 x 8 accumulators per thread where the channels fill them,
+// residency chosen so that float tiles fit their registers without spilling.
+using GemmLarge = GemmTile<128, 128, 8, 8, 8, 2>;   // 256 threads, <= 128 registers
+using GemmMedium = GemmTile<64, 128, 8, 8, 8, 3>;   // 128 threads, <= 168 registers
+using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 registers
+using GemmShort = GemmTile<64, 32, 8, 4, 4, 4>;     // 128 threads, <= 128 registers
+using Direct = DirectTile<256, 4>;  // 256 threads, 1024 positions m per tile
+
+enum class KernelChoice { kDirect, kGemmLarge, kGemmMedium, kGemmNarrow, kGemmShort };
+
+// Largest weight slice (in_per_group x kernel_size) the direct kernel caches in shared memory.
+inline constexpr int64_t kDirectMaxWeights = 4096;  // 16 KiB of float, 32 KiB of double
+
+template <class Tile>
+constexpr int64_t gemm_tile_count(const Problem& p) {
+  const int64_t out_per_group = p.out_channels / p.groups;
+  const int64_t phase_positions = (output_length(p) + p.stride - 1) / p.stride;
+  const int64_t channel_tiles = (out_per_group + Tile::kBlockChannels - 1) / Tile::kBlockChannels;
+  const int64_t position_tiles =
+      (phase_positions + Tile::kBlockPositions - 1) / Tile::kBlockPositions;
+  return p.batch * p.groups * p.stride * position_tiles * channel_tiles;
+}
+
+// The rule:
+//  - few channels per group (fewer than 16 outputs or 4 inputs per group: depthwise, channel
+//    multipliers, tiny layers) go to the direct kernel, whose cost per output is the group's
+//    true reduction length, as long as its weights fit the shared-memory cache;
+//  - everything else is a phase GEMM. Phases of at most 48 positions take the short tile; else
+//    the channel tile is the largest of 128 / 64 / 32 that the group's output channels fill,
+//    stepped down while it would leave the GPU with fewer than two tiles per multiprocessor.
+constexpr KernelChoice select_config(const Problem& p, int multiprocessors) {
+  const int64_t in_per_group = p.in_channels / p.groups;
+  const int64_t out_per_group = p.out_channels / p.groups;
+  if ((out_per_group < 16 || in_per_group < 4) &&
+      in_per_group * p.kernel_size <= kDirectMaxWeights) {
+    return KernelChoice::kDirect;
+  }
+  const int64_t phase_positions = (output_length(p) + p.stride - 1) / p.stride;
+  if (phase_positions <= 48) return KernelChoice::kGemmShort;
+  const int64_t enough_tiles = 2 * static_cast<int64_t>(multiprocessors);
+  if (out_per_group >= 128 && gemm_tile_count<GemmLarge>(p) >= enough_tiles) {
+    return KernelChoice::kGemmLarge;
+  }
+  if (out_per_group >= 64 && gemm_tile_count<GemmMedium>(p) >= enough_tiles) {
+    return KernelChoice::kGemmMedium;
+  }
+  if (out_per_group >= 32 || gemm_tile_count<GemmNarrow>(p) >= enough_tiles) {
+    return KernelChoice::kGemmNarrow;
+  }
+  return KernelChoice::kGemmShort;
+}
+
+// Blocks to launch for `tiles` tiles; each kernel loops over the tiles beyond the grid.
+inline unsigned int grid_for(int64_t tiles) {
+  constexpr int64_t kMaxGrid = 0x7fffffff;
+  return static_cast<unsigned int>(tiles < kMaxGrid ? tiles : kMaxGrid);
+}
+
+inline Status last_launch_status() {
+  const cudaError_t error = cudaGetLastError();
+  return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
+}
+
+template <class T, class Tile>
+Status launch_gemm(const kernel::ConvParams<T>& conv, cudaStream_t stream) {
+  kernel::GemmParams<T> params;
+  static_cast<kernel::ConvParams<T>&>(params) = conv;
+  params.channel_tiles =
+      (conv.out_per_group + Tile::kBlockChannels - 1) / Tile::kBlockChannels;
+  params.position_tiles = (conv.geometry.max_m_count() + Tile::kBlockPositions - 1) /
+                          Tile::kBlockPositions;
+  params.total_tiles = conv.batch * conv.groups * conv.geometry.stride * params.position_tiles *
+                       params.channel_tiles;
+  kernel::gemm_kernel<T, Tile>
+      <<<grid_for(params.total_tiles), Tile::kThreads, 0, stream>>>(params);
+  return last_launch_status();
+}
+
+template <class T, int kKernelSize>
+Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
+                     cudaStream_t stream) {
+  kernel::DirectParams<T> params;
+  static_cast<kernel::ConvParams<T>&>(params) = conv;
+  const PhaseGeometry& geometry = conv.geometry;
+  // m ranges over every value that has an output position j = m * stride + r - padding inside
+  // [0, out_length) for some phase r.
+  params.first_m = -floor_div(geometry.stride - 1 - geometry.padding, geometry.stride);
+  const int64_t last_m = floor_div(conv.out_length - 1 + geometry.padding, geometry.stride);
+  params.m_count = last_m - params.first_m + 1;
+  params.row_tiles = (params.m_count + Direct::kBlockPositions - 1) / Direct::kBlockPositions;
+  params.total_tiles = conv.batch * conv.out_channels * params.row_tiles;
+  // Enough blocks for several waves of full occupancy; each takes a contiguous run of tiles, so
+  // consecutive tiles of a block mostly share one output channel and its cached weights.
+  const int64_t max_blocks = 16 * static_cast<int64_t>(multiprocessors);
+  const int64_t blocks = params.total_tiles < max_blocks ? params.total_tiles : max_blocks;
+  params.tiles_per_block = (params.total_tiles + blocks - 1) / blocks;
+  if (geometry.stride <= kernel::kMaxStagedStride) {
+    params.by_stride = FastDivmod::make(static_cast<int32_t>(geometry.stride));
+  }
+  using Layout = kernel::DirectSharedLayout<accumulator_t<T>, Direct>;
+  const size_t shared_bytes = Layout::bytes(conv.in_per_group, conv.kernel_size);
+  const int64_t grid = (params.total_tiles + params.tiles_per_block - 1) / params.tiles_per_block;
+  kernel::direct_kernel<T, Direct, kKernelSize>
+      <<<grid_for(grid), Direct::kThreads, shared_bytes, stream>>>(params);
+  return last_launch_status();
+}
+
+// The kernel sizes that get a direct kernel of their own; any other uses the run-time-K one.
+template <class T>
+Status launch_direct_for_kernel_size(const kernel::ConvParams<T>& conv, int multiprocessors,
+                                     cudaStream_t stream) {
+  switch (conv.kernel_size) {
+    case 1: return launch_direct<T, 1>(conv, multiprocessors, stream);
+    case 2: return launch_direct<T, 2>(conv, multiprocessors, stream);
+    case 3: return launch_direct<T, 3>(conv, multiprocessors, stream);
+    case 4: return launch_direct<T, 4>(conv, multiprocessors, stream);
+    case 5: return launch_direct<T, 5>(conv, multiprocessors, stream);
+    case 7: return launch_direct<T, 7>(conv, multiprocessors, stream);
+    case 8: return launch_direct<T, 8>(conv, multiprocessors, stream);
+    case 10: return launch_direct<T, 10>(conv, multiprocessors, stream);
+    case 11: return launch_direct<T, 11>(conv, multiprocessors, stream);
+    case 12: return launch_direct<T, 12>(conv, multiprocessors, stream);
+    case 16: return launch_direct<T, 16>(conv, multiprocessors, stream);
+    case 20: return launch_direct<T, 20>(conv, multiprocessors, stream);
+    default: return launch_direct<T, 0>(conv, multiprocessors, stream);
+  }
+}
+
+inline Status multiprocessor_count(int& count) {
+  int device = 0;
+  cudaError_t error = cudaGetDevice(&device);
+  if (error == cudaSuccess) {
+    error = cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device);
+  }
+  return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
+}
+
+// Launches the kernel select_config() picks. The problem is valid and non-empty.
+template <class T>
+Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* y,
+              cudaStream_t stream) {
+  int multiprocessors = 0;
+  if (Status status = multiprocessor_count(multiprocessors); status != Status::kSuccess) {
+    return status;
+  }
+  const auto conv = kernel::ConvParams<T>::from(problem, x, w, bias, y);
+  switch (select_config(problem, multiprocessors)) {
+    case KernelChoice::kDirect:
+      return launch_direct_for_kernel_size(conv, multiprocessors, stream);
+    case KernelChoice::kGemmLarge: return launch_gemm<T, GemmLarge>(conv, stream);
+    case KernelChoice::kGemmMedium: return launch_gemm<T, GemmMedium>(conv, stream);
+    case KernelChoice::kGemmNarrow: return launch_gemm<T, GemmNarrow>(conv, stream);
+    case KernelChoice::kGemmShort: return launch_gemm<T, GemmShort>(conv, stream);
+  }
+  return Status::kSuccess;
+}
+
+}  // namespace convt1d::detail

@@ -1,0 +1,190 @@
+// The direct kernel: for groups with few channels (depthwise, channel multipliers, tiny
+// channel counts), where a GEMM tile would be mostly padding.
+//
+// Mapping. Write output position j + padding = m * stride + r (docs/design.md). Tap k reaches
+// phase r_k = (k * dilation) mod stride, from input t = m - q_k with q_k = floor(k * dilation /
+// stride). A block owns Tile::kBlockPositions consecutive values of m of one (batch, output
+// channel) row, i.e. kBlockPositions * stride consecutive outputs; a thread owns
+// kPositionsPerThread values of m, kThreads apart, and every output (m, r) of each. The thread
+// alone accumulates those outputs, so there are no atomics: for each tap it adds
+// sum over ci of x[ci, m - q_k] * w[ci, co, k] into its output (m, r_k). Taps that reach no
+// output are never visited, and warps read x[m - q_k] coalesced.
+//
+// Shared memory: the weights of the row's output channel, w[group's ci, co, 0 .. K), in the
+// accumulator type (the weight cache); the (r_k, q_k) table of the taps; and the outputs of one
+// step, kThreads values of m x stride phases, laid out by (r, m) for the accumulation and read
+// back by j so that they leave in contiguous, coalesced stores. Strides above kMaxStagedStride
+// skip the staging: each thread computes its outputs one phase at a time and stores them
+// directly.
+//
+// kKernelSize > 0 fixes the kernel size at compile time, which unrolls the tap loop; 0 reads it
+// from the parameters.
+#pragma once
+
+#include <cstdint>
+
+#include "../detail/element.cuh"
+#include "../detail/fast_divmod.hpp"
+#include "../tile_config.hpp"
+#include "conv_params.cuh"
+
+namespace convt1d::kernel {
+
+inline constexpr int kMaxStagedStride = 16;
+
+// Where tap k lands: phase r_k and input offset q_k (t = m - q_k).
+struct DirectTapEntry {
+  int32_t phase;
+  int32_t offset;
+};
+
+template <class T>
+struct DirectParams : ConvParams<T> {
+  int64_t first_m = 0;          // smallest m with an output position j >= 0
+  int64_t m_count = 0;          // values of m with at least one output in [0, out_length)
+  int64_t row_tiles = 0;        // tiles of kBlockPositions values of m along one output row
+  int64_t total_tiles = 0;      // batch x out_channels x row_tiles
+  int64_t tiles_per_block = 0;  // each block takes a contiguous run of tiles
+  detail::FastDivmod by_stride;  // valid when the stride is at most kMaxStagedStride
+};
+
+template <class Acc, class Tile>
+struct DirectSharedLayout {
+  // Row pitch of the output staging area: one more than kThreads, so that both the writes (by
+  // m) and the reads (by j) of a warp fall in distinct banks.
+  static constexpr int kStagePitch = Tile::kThreads + 1;
+  static constexpr size_t kStageBytes = sizeof(Acc) * kStagePitch * kMaxStagedStride;
+  static constexpr size_t kWeightOffset = kStageBytes;
+
+  static constexpr CONVT1D_HOST_DEVICE size_t tap_table_offset(int64_t in_per_group, int64_t kernel_size) {
+    return (kWeightOffset + sizeof(Acc) * static_cast<size_t>(in_per_group * kernel_size) + 7) /
+           8 * 8;
+  }
+  static constexpr CONVT1D_HOST_DEVICE size_t bytes(int64_t in_per_group, int64_t kernel_size) {
+    return tap_table_offset(in_per_group, kernel_size) +
+           sizeof(DirectTapEntry) * static_cast<size_t>(kernel_size);
+  }
+};
+
+template <class T, class Tile, int kKernelSize>
+__global__ void __launch_bounds__(Tile::kThreads)
+    direct_kernel(const __grid_constant__ DirectParams<T> params) {
+  using Acc = detail::accumulator_t<T>;
+  using Layout = DirectSharedLayout<Acc, Tile>;
+  const detail::PhaseGeometry& geometry = params.geometry;
+  const int64_t kernel_size = kKernelSize > 0 ? kKernelSize : params.kernel_size;
+  const int64_t in_per_group = params.in_per_group;
+
+  extern __shared__ __align__(16) unsigned char shared_bytes[];
+  auto* stage = reinterpret_cast<Acc*>(shared_bytes);
+  auto* weights = reinterpret_cast<Acc*>(shared_bytes + Layout::kWeightOffset);
+  auto* taps = reinterpret_cast<DirectTapEntry*>(
+      shared_bytes + Layout::tap_table_offset(in_per_group, kernel_size));
+
+  const int thread = static_cast<int>(threadIdx.x);
+  const bool staged = geometry.stride <= kMaxStagedStride;
+  if (staged) {
+    for (int64_t k = thread; k < kernel_size; k += Tile::kThreads) {
+      taps[k] = {static_cast<int32_t>((k * geometry.dilation) % geometry.stride),
+                 static_cast<int32_t>((k * geometry.dilation) / geometry.stride)};
+    }
+  }
+
+  const int64_t first_tile = blockIdx.x * params.tiles_per_block;
+  const int64_t end_tile = first_tile + params.tiles_per_block < params.total_tiles
+                               ? first_tile + params.tiles_per_block
+                               : params.total_tiles;
+  int64_t cached_channel = -1;
+  for (int64_t tile = first_tile; tile < end_tile; ++tile) {
+    const int64_t row = tile / params.row_tiles;  // n * out_channels + channel
+    const int64_t row_tile = tile - row * params.row_tiles;
+    const int64_t channel = row % params.out_channels;
+    const int64_t n = row / params.out_channels;
+    const int64_t group = channel / params.out_per_group;
+    const int64_t co = channel - group * params.out_per_group;
+
+    if (channel != cached_channel) {  // uniform across the block
+      __syncthreads();                // the previous channel's weights are no longer read
+      const T* w_channel =
+          params.w + (group * in_per_group * params.out_per_group + co) * kernel_size;
+      for (int64_t i = thread; i < in_per_group * kernel_size; i += Tile::kThreads) {
+        const int64_t ci = i / kernel_size;
+        const int64_t k = i - ci * kernel_size;
+        weights[i] =
+            detail::load_as_accumulator(w_channel + ci * params.out_per_group * kernel_size + k);
+      }
+      cached_channel = channel;
+      __syncthreads();
+    }
+
+    const Acc bias =
+        params.bias != nullptr ? detail::load_as_accumulator(params.bias + channel) : Acc(0);
+    const T* x_group =
+        params.x + (n * params.in_channels + group * in_per_group) * params.in_length;
+    T* y_row = params.y + row * params.out_length;
+    const int64_t tile_m = params.first_m + row_tile * Tile::kBlockPositions;
+    const int64_t end_m = params.first_m + params.m_count;
+
+    // Tap k's contribution at input t: sum over the group's input channels.
+    auto tap_sum = [&](int64_t k, int64_t t) {
+      Acc sum = Acc(0);
+      const T* x_column = x_group + t;
+#pragma unroll 4
+      for (int64_t ci = 0; ci < in_per_group; ++ci) {
+        sum += detail::load_as_accumulator(x_column + ci * params.in_length) *
+               weights[ci * kernel_size + k];
+      }
+      return sum;
+    };
+
+    for (int step = 0; step < Tile::kPositionsPerThread; ++step) {
+      const int64_t step_m = tile_m + step * Tile::kThreads;  // uniform across the block
+      if (step_m >= end_m) break;
+      const int64_t m = step_m + thread;
+      if (staged) {
+        const int stride = static_cast<int>(geometry.stride);
+        Acc* my_outputs = stage + thread;  // output (m, r) at my_outputs[r * kStagePitch]
+        for (int r = 0; r < stride; ++r) my_outputs[r * Layout::kStagePitch] = bias;
+        if (m < end_m) {
+#pragma unroll
+          for (int64_t k = 0; k < kernel_size; ++k) {
+            const DirectTapEntry tap = taps[k];
+            const int64_t t = m - tap.offset;
+            if (t >= 0 && t < params.in_length) {
+              my_outputs[tap.phase * Layout::kStagePitch] += tap_sum(k, t);
+            }
+          }
+        }
+        __syncthreads();
+        // Store by j: kThreads * stride consecutive outputs from j = step_m * stride - padding.
+        const int64_t step_j = step_m * geometry.stride - geometry.padding;
+        for (int local = thread; local < Tile::kThreads * stride; local += Tile::kThreads) {
+          const int local_m = params.by_stride.quotient(local);
+          const int r = local - local_m * stride;
+          const int64_t j = step_j + local;
+          if (j >= 0 && j < params.out_length && step_m + local_m < end_m) {
+            y_row[j] = detail::from_accumulator<T>(stage[r * Layout::kStagePitch + local_m]);
+          }
+        }
+        __syncthreads();
+      } else if (m < end_m) {
+        for (int64_t r = 0; r < geometry.stride; ++r) {
+          const int64_t j = m * geometry.stride + r - geometry.padding;
+          if (j < 0) continue;
+          if (j >= params.out_length) break;
+          const detail::Phase phase = geometry.phase(r);
+          Acc sum = bias;
+          for (int64_t i = 0; i < phase.tap_count; ++i) {
+            const int64_t t = m - phase.first_offset - i * geometry.offset_step;
+            if (t >= 0 && t < params.in_length) {
+              sum += tap_sum(phase.first_tap + i * geometry.tap_step, t);
+            }
+          }
+          y_row[j] = detail::from_accumulator<T>(sum);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace convt1d::kernel
