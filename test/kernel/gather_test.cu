@@ -1,0 +1,817 @@
+// GPU tests of convt1d::conv_transpose1d, the public entry point, for every element type:
+// a random sweep against the CPU reference, the public benchmark shapes, invalid problems,
+// misaligned pointers, two concurrent streams, CUDA graph capture, determinism and an output of
+// more than 2^32 elements.
+//
+// Every output buffer is filled with NaN (all bytes 0xFF) before a launch and followed by a guard
+// of such elements: a NaN left in y is reported as an "unwritten element", a changed guard as a
+// "write outside y".
+//
+// Runs: `convt1d_gpu_tests` runs all (the CPU references take most of the time);
+// `convt1d_gpu_tests "~[large]"` is the quick subset meant for compute-sanitizer.
+// A failing randomized problem prints CONVT1D_TEST_SEED and CONVT1D_TEST_INDEX: set both to run
+// that one problem again (with the failing test's name as the test filter).
+#include <catch2/catch.hpp>
+
+#include <convt1d/convt1d.cuh>
+#include <convt1d/reference.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_support.cuh"
+
+namespace {
+
+using convt1d::Problem;
+using convt1d::Status;
+using namespace convt1d_test;
+
+// Poisoned elements after y that must stay poisoned.
+constexpr int64_t kGuardElements = 64;
+
+int64_t x_elements(const Problem& p) { return p.batch * p.in_channels * p.in_length; }
+int64_t w_elements(const Problem& p) {
+  return p.in_channels * (p.out_channels / p.groups) * p.kernel_size;
+}
+int64_t y_elements(const Problem& p) {
+  return p.batch * p.out_channels * convt1d::output_length(p);
+}
+
+std::string position(const Problem& p, int64_t flat) {
+  const int64_t out_length = convt1d::output_length(p);
+  std::ostringstream os;
+  os << "y[n=" << flat / (p.out_channels * out_length)
+     << ", co=" << (flat / out_length) % p.out_channels << ", j=" << flat % out_length
+     << "] (flat index " << flat << ")";
+  return os.str();
+}
+
+// ---------------------------------------------------------------------------------------------
+// A problem with inputs drawn in [-1, 1] and rounded to T on the host, so that the device and the
+// reference see the same values.
+
+template <class T>
+struct HostCase {
+  Problem problem;
+  bool with_bias = false;
+  std::vector<T> x, w, bias;
+};
+
+template <class T>
+HostCase<T> make_host_case(const Problem& p, bool with_bias, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> value(-1.0, 1.0);
+  auto draw = [&](int64_t count) {
+    std::vector<T> values(static_cast<size_t>(count));
+    for (T& v : values) v = from_double<T>(value(rng));
+    return values;
+  };
+  HostCase<T> host;
+  host.problem = p;
+  host.with_bias = with_bias;
+  host.x = draw(x_elements(p));
+  host.w = draw(w_elements(p));
+  host.bias = draw(with_bias ? p.out_channels : 0);
+  return host;
+}
+
+struct ReferenceOutput {
+  std::vector<double> value;      // y in float64
+  std::vector<double> magnitude;  // per output, the sum of the absolute values of its terms
+};
+
+// convt1d::reference run in double on the inputs upcast from T: the float64 answer for exactly
+// the values the device was given, whatever T.
+template <class T>
+ReferenceOutput reference_output(const HostCase<T>& host) {
+  const Problem& p = host.problem;
+  const std::vector<double> x = to_doubles(host.x), w = to_doubles(host.w),
+                            bias = to_doubles(host.bias);
+  const std::vector<double> abs_x = absolute(x), abs_w = absolute(w), abs_bias = absolute(bias);
+  ReferenceOutput out;
+  out.value.resize(static_cast<size_t>(y_elements(p)));
+  out.magnitude.resize(out.value.size());
+  REQUIRE(convt1d::reference::conv_transpose1d<double>(p, x.data(), w.data(),
+                                                       host.with_bias ? bias.data() : nullptr,
+                                                       out.value.data()) == Status::kSuccess);
+  REQUIRE(convt1d::reference::conv_transpose1d<double>(p, abs_x.data(), abs_w.data(),
+                                                       host.with_bias ? abs_bias.data() : nullptr,
+                                                       out.magnitude.data()) == Status::kSuccess);
+  return out;
+}
+
+// Element offsets of the device pointers from their cudaMalloc'd (256-byte aligned) base.
+struct Offsets {
+  int64_t x = 0, w = 0, bias = 0, y = 0;
+};
+
+std::string describe_offsets(const Offsets& o) {
+  std::ostringstream os;
+  os << "element offsets x+" << o.x << " w+" << o.w << " bias+" << o.bias << " y+" << o.y;
+  return os.str();
+}
+
+// The device side of a HostCase. y's buffer is [offset | y | guard], all of it poisoned.
+template <class T>
+class DeviceCase {
+ public:
+  explicit DeviceCase(const HostCase<T>& host, Offsets offsets = {})
+      : host_(host),
+        offsets_(offsets),
+        x_(offsets.x + x_elements(host.problem)),
+        w_(offsets.w + w_elements(host.problem)),
+        bias_(offsets.bias + static_cast<int64_t>(host.bias.size())),
+        y_(offsets.y + y_elements(host.problem) + kGuardElements) {}
+
+  // Copies the inputs and poisons y, in `stream` order.
+  void upload(cudaStream_t stream) {
+    copy_to_device(x_.data() + offsets_.x, host_.x, stream);
+    copy_to_device(w_.data() + offsets_.w, host_.w, stream);
+    copy_to_device(bias_.data() + offsets_.bias, host_.bias, stream);
+    poison_y(stream);
+  }
+
+  void poison_y(cudaStream_t stream) { poison(y_.data(), y_.size(), stream); }
+
+  Status launch(cudaStream_t stream) {
+    const T* bias = host_.with_bias ? bias_.data() + offsets_.bias : nullptr;
+    return convt1d::conv_transpose1d<T>(host_.problem, x_.data() + offsets_.x,
+                                        w_.data() + offsets_.w, bias, y_.data() + offsets_.y,
+                                        stream);
+  }
+
+  // The whole y buffer, offset and guard included; waits for `stream`.
+  std::vector<T> download(cudaStream_t stream) const {
+    return copy_to_host(y_.data(), y_.size(), stream);
+  }
+
+ private:
+  const HostCase<T>& host_;
+  Offsets offsets_;
+  DeviceBuffer<T> x_, w_, bias_, y_;
+};
+
+template <class T>
+NanCount count_nan(const std::vector<T>& buffer, int64_t offset, int64_t count) {
+  NanCount nan;
+  for (int64_t i = 0; i < count; ++i) {
+    if (std::isnan(to_double(buffer[static_cast<size_t>(offset + i)]))) {
+      if (nan.count == 0) nan.first = i;
+      ++nan.count;
+    }
+  }
+  return nan;
+}
+
+// Checks a downloaded y buffer ([y_offset elements | y | guard]): guards intact, no NaN left,
+// relative L2 error against the float64 reference within tolerance<T>.
+template <class T>
+void check_output(const HostCase<T>& host, const std::vector<T>& buffer, int64_t y_offset) {
+  const Problem& p = host.problem;
+  const int64_t count = y_elements(p);
+  REQUIRE(static_cast<int64_t>(buffer.size()) == y_offset + count + kGuardElements);
+
+  if (!all_bytes_equal(buffer.data(), y_offset, 0xFF) ||
+      !all_bytes_equal(buffer.data() + y_offset + count, kGuardElements, 0xFF)) {
+    FAIL("write outside y: an element just before or after the " << count
+                                                                 << " elements of y changed");
+  }
+  const NanCount nan = count_nan(buffer, y_offset, count);
+  if (nan.count > 0) {
+    FAIL("unwritten element: " << nan.count << " of " << count
+                               << " outputs are still NaN (y was filled with NaN before the "
+                                  "call); the first is "
+                               << position(p, nan.first));
+  }
+
+  const ReferenceOutput expected = reference_output(host);
+  std::vector<double> got(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    got[static_cast<size_t>(i)] = to_double(buffer[static_cast<size_t>(y_offset + i)]);
+  }
+  const int64_t terms = max_terms_per_output(p, host.with_bias);
+  const Accuracy accuracy = relative_error(got, expected.value, expected.magnitude, terms);
+  const double bound = tolerance<T>(terms);
+  INFO(type_name<T>() << ": relative L2 error " << accuracy.relative_error << ", tolerance "
+                      << bound << " (" << terms << " terms per output)");
+  if (accuracy.worst >= 0) {
+    INFO("largest difference at " << position(p, accuracy.worst) << ": got " << accuracy.worst_got
+                                  << ", expected " << accuracy.worst_expected);
+    REQUIRE(accuracy.relative_error <= bound);
+  }
+}
+
+// Upload, poison, launch on `stream`, download and check.
+template <class T>
+void run_and_check(const HostCase<T>& host, Offsets offsets = {}, cudaStream_t stream = nullptr) {
+  DeviceCase<T> device(host, offsets);
+  device.upload(stream);
+  REQUIRE(device.launch(stream) == Status::kSuccess);
+  REQUIRE_CUDA(cudaGetLastError());
+  const std::vector<T> buffer = device.download(stream);
+  REQUIRE_CUDA(cudaGetLastError());
+  check_output(host, buffer, offsets.y);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The random sweep
+
+template <class T>
+void run_sweep(uint64_t sweep_id, int64_t problems, const SweepLimits& limits) {
+  const uint64_t base = base_seed();
+  int64_t first = 0, last = problems;
+  if (const char* only = std::getenv("CONVT1D_TEST_INDEX")) {
+    first = std::strtoll(only, nullptr, 0);
+    last = first + 1;
+  }
+  for (int64_t index = first; index < last; ++index) {
+    const uint64_t seed = case_seed(base, sweep_id * 16 + type_tag<T>(), index);
+    std::mt19937_64 rng(seed);
+    const SweepCase sweep_case = draw_sweep_case(index, rng, limits);
+    INFO(type_name<T>() << " sweep problem " << index << " of " << problems << ": "
+                        << describe(sweep_case.problem)
+                        << (sweep_case.with_bias ? " with bias" : " without bias"));
+    INFO("replay it alone: CONVT1D_TEST_SEED=" << base << " CONVT1D_TEST_INDEX=" << index
+                                               << " (its own seed is " << seed << ")");
+    const HostCase<T> host = make_host_case<T>(sweep_case.problem, sweep_case.with_bias, rng);
+    run_and_check(host);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sampled checks of large problems: x is a hash pattern written on the device (nothing to copy),
+// w and bias are random and uploaded; chosen outputs are compared with gather_output().
+
+struct SampledRun {
+  Problem problem;
+  bool with_bias = true;
+  std::vector<int64_t> centers;  // flat y positions checked together with their 64 neighbours
+                                 // on each side
+  int64_t random_samples = 4000;
+  bool skip_if_out_of_memory = false;
+};
+
+void run_sampled_check(const SampledRun& run, uint64_t seed) {
+  const Problem& p = run.problem;
+  REQUIRE(convt1d::validate(p) == Status::kSuccess);
+  const int64_t y_count = y_elements(p);
+  const int64_t out_length = convt1d::output_length(p);
+  INFO("float, " << describe(p) << (run.with_bias ? " with bias" : " without bias") << ", seed "
+                 << seed);
+
+  DeviceBuffer<float> x, w, bias, y;
+  cudaError_t error = x.try_allocate(x_elements(p));
+  if (error == cudaSuccess) error = w.try_allocate(w_elements(p));
+  if (error == cudaSuccess) error = bias.try_allocate(run.with_bias ? p.out_channels : 0);
+  if (error == cudaSuccess) error = y.try_allocate(y_count + kGuardElements);
+  if (error == cudaErrorMemoryAllocation && run.skip_if_out_of_memory) {
+    (void)cudaGetLastError();  // the failed cudaMalloc is not sticky; clear it for later tests
+    const double gigabytes =
+        static_cast<double>((x_elements(p) + y_count) * static_cast<int64_t>(sizeof(float))) / 1e9;
+    WARN("SKIPPED (not failed): cudaMalloc failed with cudaErrorMemoryAllocation; this test "
+         << "needs about " << gigabytes << " GB of free device memory");
+    return;
+  }
+  REQUIRE_CUDA(error);
+
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> value(-1.0, 1.0);
+  std::vector<float> host_w(static_cast<size_t>(w.size()));
+  std::vector<float> host_bias(static_cast<size_t>(bias.size()));
+  for (float& v : host_w) v = static_cast<float>(value(rng));
+  for (float& v : host_bias) v = static_cast<float>(value(rng));
+  const uint64_t x_seed = mix64(seed);
+
+  const cudaStream_t stream = nullptr;
+  fill_pattern(x.data(), x.size(), x_seed, stream);
+  copy_to_device(w.data(), host_w, stream);
+  copy_to_device(bias.data(), host_bias, stream);
+  poison(y.data(), y.size(), stream);
+  REQUIRE(convt1d::conv_transpose1d<float>(p, x.data(), w.data(),
+                                           run.with_bias ? bias.data() : nullptr, y.data(),
+                                           stream) == Status::kSuccess);
+  REQUIRE_CUDA(cudaGetLastError());
+  REQUIRE_CUDA(cudaDeviceSynchronize());
+
+  const NanCount nan = count_nan_on_device(y.data(), y_count, stream);
+  if (nan.count > 0) {
+    FAIL("unwritten element: " << nan.count << " of " << y_count
+                               << " outputs are still NaN (y was filled with NaN before the "
+                                  "call); the first is "
+                               << position(p, nan.first));
+  }
+  const std::vector<float> guard = copy_to_host(y.data() + y_count, kGuardElements, stream);
+  if (!all_bytes_equal(guard.data(), kGuardElements, 0xFF)) {
+    FAIL("write outside y: an element just after the " << y_count << " elements of y changed");
+  }
+
+  std::vector<int64_t> positions;
+  for (const int64_t center : run.centers) {
+    for (int64_t i = center - 64; i < center + 64; ++i) {
+      if (i >= 0 && i < y_count) positions.push_back(i);
+    }
+  }
+  std::uniform_int_distribution<int64_t> anywhere(0, y_count - 1);
+  for (int64_t s = 0; s < run.random_samples; ++s) positions.push_back(anywhere(rng));
+  const std::vector<float> sampled = gather_on_device(y.data(), positions, stream);
+
+  auto x_at = [x_seed](int64_t i) { return static_cast<double>(pattern_value(x_seed, i)); };
+  auto w_at = [&host_w](int64_t i) { return static_cast<double>(host_w[static_cast<size_t>(i)]); };
+  std::vector<double> got(positions.size()), expected(positions.size()),
+      magnitude(positions.size());
+  for (size_t s = 0; s < positions.size(); ++s) {
+    const int64_t flat = positions[s];
+    const int64_t n = flat / (p.out_channels * out_length);
+    const int64_t co = (flat / out_length) % p.out_channels;
+    const int64_t j = flat % out_length;
+    const double b = run.with_bias ? static_cast<double>(host_bias[static_cast<size_t>(co)]) : 0.0;
+    const OutputValue reference = gather_output(p, n, co, j, x_at, w_at, b);
+    got[s] = static_cast<double>(sampled[s]);
+    expected[s] = reference.value;
+    magnitude[s] = reference.magnitude;
+  }
+  const int64_t terms = max_terms_per_output(p, run.with_bias);
+  const Accuracy accuracy = relative_error(got, expected, magnitude, terms);
+  const double bound = tolerance<float>(terms);
+  INFO(positions.size() << " sampled outputs: relative L2 error " << accuracy.relative_error
+                        << ", tolerance " << bound << " (" << terms << " terms per output)");
+  REQUIRE(accuracy.worst >= 0);
+  INFO("largest difference at " << position(p, positions[static_cast<size_t>(accuracy.worst)])
+                                << ": got " << accuracy.worst_got << ", expected "
+                                << accuracy.worst_expected);
+  REQUIRE(accuracy.relative_error <= bound);
+}
+
+// The public benchmark suite, /work/shared/shapes/public.txt (bench/ has the same rows).
+struct Shape {
+  const char* name;
+  int64_t batch, in_channels, out_channels, kernel_size, in_length, stride, padding, output_padding,
+      dilation, groups;
+};
+
+// clang-format off
+constexpr Shape kPublicShapes[] = {
+    // name              N  C_in C_out  K    L_in stride padding output_padding dilation groups
+    {"kb64",            64,  128,  128,  3,  65536,  1, 0, 0, 1, 1},
+    {"kb74",            32,   32,   64,  5, 131072,  1, 0, 0, 3, 1},
+    {"kb79",            16,   32,   64,  3, 131072,  2, 1, 0, 2, 1},
+    {"kb64_small",      16,   64,    3,  3,    128,  1, 0, 0, 1, 1},
+    {"hifigan_up0",      1,  512,  256, 16,    862,  8, 4, 0, 1, 1},
+    {"hifigan_up1",      1,  256,  128, 16,   6896,  8, 4, 0, 1, 1},
+    {"hifigan_up2",      1,  128,   64,  4,  55168,  2, 1, 0, 1, 1},
+    {"hifigan_up3",      1,   64,   32,  4, 110336,  2, 1, 0, 1, 1},
+    {"dac_up0",          1, 1536,  768, 16,    862,  8, 4, 0, 1, 1},
+    {"dac_up1",          1,  768,  384, 16,   6896,  8, 4, 0, 1, 1},
+    {"dac_up2",          1,  384,  192,  8,  55168,  4, 2, 0, 1, 1},
+    {"dac_up3",          1,  192,   96,  4, 220672,  2, 1, 0, 1, 1},
+    {"encodec_up0",      1,  512,  256, 16,    750,  8, 0, 0, 1, 1},
+    {"encodec_up1",      1,  256,  128, 10,   6000,  5, 0, 0, 1, 1},
+    {"encodec_up2",      1,  128,   64,  8,  30000,  4, 0, 0, 1, 1},
+    {"encodec_up3",      1,   64,   32,  4, 120000,  2, 0, 0, 1, 1},
+    {"hifigan_b16_up0", 16,  512,  256, 16,     32,  8, 4, 0, 1, 1},
+};
+// clang-format on
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("gather: host gather oracle agrees with convt1d::reference", "[gather][oracle]") {
+  // The sampled tests below trust gather_output(); tie it to the reference on whole outputs.
+  const SweepLimits limits{100'000, 100'000, 40'000'000};
+  for (int64_t index = 0; index < 70; ++index) {
+    std::mt19937_64 rng(case_seed(base_seed(), 7, index));
+    const SweepCase drawn = draw_sweep_case(index, rng, limits);
+    const HostCase<double> host = make_host_case<double>(drawn.problem, drawn.with_bias, rng);
+    const Problem& p = host.problem;
+    INFO(describe(p) << (host.with_bias ? " with bias" : " without bias"));
+    const ReferenceOutput reference = reference_output(host);
+    const int64_t out_length = convt1d::output_length(p);
+    auto x_at = [&host](int64_t i) { return host.x[static_cast<size_t>(i)]; };
+    auto w_at = [&host](int64_t i) { return host.w[static_cast<size_t>(i)]; };
+    double worst_value = 0, worst_magnitude = 0;  // relative to 1 + the output's magnitude
+    for (int64_t flat = 0; flat < y_elements(p); ++flat) {
+      const int64_t n = flat / (p.out_channels * out_length);
+      const int64_t co = (flat / out_length) % p.out_channels;
+      const double bias = host.with_bias ? host.bias[static_cast<size_t>(co)] : 0.0;
+      const OutputValue gathered = gather_output(p, n, co, flat % out_length, x_at, w_at, bias);
+      const double scale = 1.0 + gathered.magnitude;
+      const size_t i = static_cast<size_t>(flat);
+      worst_value = std::max(worst_value, std::abs(gathered.value - reference.value[i]) / scale);
+      worst_magnitude =
+          std::max(worst_magnitude, std::abs(gathered.magnitude - reference.magnitude[i]) / scale);
+    }
+    CHECK(worst_value <= 1e-13);
+    CHECK(worst_magnitude <= 1e-13);
+  }
+}
+
+// ~300 random problems per type (1200 in all), checked whole against the float64 reference.
+TEMPLATE_TEST_CASE("gather: random sweep", "[gather][sweep][large]", float, double, __half,
+                   __nv_bfloat16) {
+  run_sweep<TestType>(1, 300, SweepLimits{2'000'000, 2'000'000, 40'000'000});
+}
+
+// The same generator, fewer and smaller problems: for the quick (sanitizer) run.
+TEMPLATE_TEST_CASE("gather: quick random sweep", "[gather][sweep][quick]", float, double, __half,
+                   __nv_bfloat16) {
+  run_sweep<TestType>(2, 32, SweepLimits{200'000, 200'000, 40'000'000});
+}
+
+// Every public shape once, in float, at full size: the batch of kb64, kb74 and kb79 is NOT
+// downscaled, since no CPU cost depends on it here. A whole-output CPU reference of the suite would
+// be about 1e11 multiply-adds (even at batch 1), so outputs are checked at sampled positions: the
+// first and last 64, 128 around a few row boundaries and 4000 random ones, against
+// gather_output() (tied to convt1d::reference by the oracle test above). Every output is checked
+// for NaN on the device. The shapes small enough (kb64_small) are also checked whole against
+// convt1d::reference.
+TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
+  for (size_t index = 0; index < std::size(kPublicShapes); ++index) {
+    const Shape& shape = kPublicShapes[index];
+    DYNAMIC_SECTION(shape.name) {
+      Problem p;
+      p.batch = shape.batch;
+      p.in_channels = shape.in_channels;
+      p.out_channels = shape.out_channels;
+      p.kernel_size = shape.kernel_size;
+      p.in_length = shape.in_length;
+      p.stride = shape.stride;
+      p.padding = shape.padding;
+      p.output_padding = shape.output_padding;
+      p.dilation = shape.dilation;
+      p.groups = shape.groups;
+      const uint64_t seed = case_seed(base_seed(), 100, static_cast<int64_t>(index));
+
+      SampledRun run;
+      run.problem = p;
+      const int64_t rows = p.batch * p.out_channels;
+      const int64_t out_length = convt1d::output_length(p);
+      // Both ends, the first row boundary, one in the middle and the start of the last row.
+      run.centers = {0,
+                     rows * out_length,
+                     out_length,
+                     p.out_channels * out_length,
+                     (rows / 2) * out_length,
+                     (rows - 1) * out_length};
+      run_sampled_check(run, seed);
+
+      if (macs(p) <= 100'000'000) {
+        INFO("whole output against convt1d::reference: " << describe(p) << " with bias");
+        std::mt19937_64 rng(seed);
+        run_and_check(make_host_case<float>(p, true, rng));
+      }
+    }
+  }
+}
+
+// y has 2 * (2^31 + 2000) = 2^32 + 4000 elements (17 GB) and x 2^30 + 1000 (4.3 GB): any 32-bit
+// index or offset overflows somewhere. Positions around 2^30, 2^31 and 2^32 (flat and within a
+// row), around the row boundary and at both ends are checked, and 4000 random ones.
+TEST_CASE("gather: output of more than 2^32 elements", "[gather][huge][large]") {
+  SampledRun run;
+  run.problem.batch = 1;
+  run.problem.in_channels = 1;
+  run.problem.out_channels = 2;
+  run.problem.kernel_size = 4;
+  run.problem.stride = 2;
+  run.problem.padding = 1;
+  run.problem.in_length = (int64_t{1} << 30) + 1000;
+  const int64_t out_length = convt1d::output_length(run.problem);
+  REQUIRE(out_length == (int64_t{1} << 31) + 2000);
+  const int64_t k2to30 = int64_t{1} << 30, k2to31 = int64_t{1} << 31, k2to32 = int64_t{1} << 32;
+  const int64_t row1 = out_length;  // flat index of y[0, 1, 0]
+  run.centers = {0, k2to30, k2to31, row1, row1 + k2to30, row1 + k2to31, k2to32, 2 * out_length};
+  run.random_samples = 4000;
+  run.skip_if_out_of_memory = true;
+  run_sampled_check(run, case_seed(base_seed(), 200, 0));
+}
+
+TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y untouched",
+                   "[gather][invalid]", float, double, __half, __nv_bfloat16) {
+  using T = TestType;
+  Problem valid;
+  valid.batch = 2;
+  valid.in_channels = 4;
+  valid.out_channels = 6;
+  valid.in_length = 16;
+  valid.kernel_size = 3;
+  valid.stride = 2;
+  valid.padding = 1;
+  valid.output_padding = 1;
+  valid.groups = 2;
+  REQUIRE(convt1d::validate(valid) == Status::kSuccess);
+
+  struct Invalid {
+    const char* what;
+    Problem problem;
+    Status expected;
+    bool null_x = false, null_w = false, null_y = false;
+  };
+  auto with = [&valid](auto change) {
+    Problem p = valid;
+    change(p);
+    return p;
+  };
+  const std::vector<Invalid> cases = {
+      {"negative batch", with([](Problem& p) { p.batch = -1; }), Status::kNegativeSize},
+      {"negative kernel_size", with([](Problem& p) { p.kernel_size = -3; }), Status::kNegativeSize},
+      {"in_length 0", with([](Problem& p) { p.in_length = 0; }), Status::kEmptyInput},
+      {"in_channels 0", with([](Problem& p) { p.in_channels = 0; }), Status::kNonPositiveChannels},
+      {"out_channels 0", with([](Problem& p) { p.out_channels = 0; }),
+       Status::kNonPositiveChannels},
+      {"kernel_size 0", with([](Problem& p) { p.kernel_size = 0; }),
+       Status::kNonPositiveKernelSize},
+      {"stride 0", with([](Problem& p) { p.stride = 0; }), Status::kNonPositiveStride},
+      {"dilation 0", with([](Problem& p) { p.dilation = 0; }), Status::kNonPositiveDilation},
+      {"groups 0", with([](Problem& p) { p.groups = 0; }), Status::kNonPositiveGroups},
+      {"negative padding", with([](Problem& p) { p.padding = -1; }), Status::kNegativePadding},
+      {"negative output_padding", with([](Problem& p) { p.output_padding = -1; }),
+       Status::kNegativeOutputPadding},
+      {"out_channels not divisible by groups", with([](Problem& p) { p.groups = 4; }),
+       Status::kChannelsNotDivisibleByGroups},
+      {"in_channels not divisible by groups", with([](Problem& p) { p.groups = 3; }),
+       Status::kChannelsNotDivisibleByGroups},
+      {"output_padding >= stride and dilation", with([](Problem& p) { p.output_padding = 2; }),
+       Status::kOutputPaddingTooLarge},
+      {"padding too large", with([](Problem& p) { p.padding = 100; }),
+       Status::kNonPositiveOutputLength},
+      {"output length overflows", with([](Problem& p) { p.stride = INT64_MAX / 4; }),
+       Status::kSizeOverflow},
+      {"x size overflows", with([](Problem& p) { p.batch = INT64_MAX / 2; }),
+       Status::kSizeOverflow},
+      {"null x", valid, Status::kNullPointer, true, false, false},
+      {"null w", valid, Status::kNullPointer, false, true, false},
+      {"null y", valid, Status::kNullPointer, false, false, true},
+  };
+
+  DeviceBuffer<T> x(x_elements(valid)), w(w_elements(valid)), bias(valid.out_channels),
+      y(y_elements(valid) + kGuardElements);
+  REQUIRE_CUDA(cudaMemset(x.data(), 0, x.bytes()));
+  REQUIRE_CUDA(cudaMemset(w.data(), 0, w.bytes()));
+  REQUIRE_CUDA(cudaMemset(bias.data(), 0, bias.bytes()));
+  for (const Invalid& c : cases) {
+    INFO(type_name<T>() << ", " << c.what << ": " << describe(c.problem));
+    if (c.expected != Status::kNullPointer) CHECK(convt1d::validate(c.problem) == c.expected);
+    REQUIRE_CUDA(cudaMemset(y.data(), 0xA5, y.bytes()));
+    REQUIRE_CUDA(cudaDeviceSynchronize());
+    const Status status = convt1d::conv_transpose1d<T>(c.problem, c.null_x ? nullptr : x.data(),
+                                                       c.null_w ? nullptr : w.data(), bias.data(),
+                                                       c.null_y ? nullptr : y.data(), nullptr);
+    CHECK(status == c.expected);
+    REQUIRE_CUDA(cudaDeviceSynchronize());
+    REQUIRE_CUDA(cudaGetLastError());
+    const std::vector<T> after = copy_to_host(y.data(), y.size(), nullptr);
+    CHECK(all_bytes_equal(after.data(), y.size(), 0xA5));
+  }
+}
+
+TEMPLATE_TEST_CASE("gather: empty batch succeeds and touches nothing", "[gather][invalid]", float,
+                   double, __half, __nv_bfloat16) {
+  using T = TestType;
+  Problem p;
+  p.batch = 0;
+  p.in_channels = 4;
+  p.out_channels = 6;
+  p.in_length = 16;
+  p.kernel_size = 3;
+  p.stride = 2;
+  REQUIRE(convt1d::validate(p) == Status::kSuccess);
+  DeviceBuffer<T> x(64), w(w_elements(p)), bias(p.out_channels), y(64);
+  REQUIRE_CUDA(cudaMemset(y.data(), 0xA5, y.bytes()));
+  REQUIRE_CUDA(cudaDeviceSynchronize());
+
+  CHECK(convt1d::conv_transpose1d<T>(p, x.data(), w.data(), bias.data(), y.data()) ==
+        Status::kSuccess);
+  // x and y are empty tensors: null is fine for them.
+  CHECK(convt1d::conv_transpose1d<T>(p, nullptr, w.data(), nullptr, nullptr) == Status::kSuccess);
+
+  // Nothing is enqueued: a capture of the call records an empty graph.
+  Stream stream;
+  Graph graph;
+  REQUIRE_CUDA(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeGlobal));
+  const Status captured =
+      convt1d::conv_transpose1d<T>(p, x.data(), w.data(), bias.data(), y.data(), stream.get());
+  // End the capture before any REQUIRE can leave the stream capturing.
+  const cudaError_t end = cudaStreamEndCapture(stream.get(), graph.out());
+  CHECK(captured == Status::kSuccess);
+  REQUIRE_CUDA(end);
+  size_t nodes = 0;
+  REQUIRE_CUDA(cudaGraphGetNodes(graph.get(), nullptr, &nodes));
+  CHECK(nodes == 0);
+
+  REQUIRE_CUDA(cudaDeviceSynchronize());
+  REQUIRE_CUDA(cudaGetLastError());
+  const std::vector<T> after = copy_to_host(y.data(), y.size(), nullptr);
+  CHECK(all_bytes_equal(after.data(), y.size(), 0xA5));
+}
+
+TEMPLATE_TEST_CASE("gather: no CUDA error is left behind", "[gather][errors]", float, double,
+                   __half, __nv_bfloat16) {
+  using T = TestType;
+  REQUIRE_CUDA(cudaGetLastError());  // a clean start
+  Problem p;
+  p.batch = 2;
+  p.in_channels = 8;
+  p.out_channels = 12;
+  p.in_length = 100;
+  p.kernel_size = 4;
+  p.stride = 3;
+  p.padding = 1;
+  std::mt19937_64 rng(case_seed(base_seed(), 300, 0));
+  const HostCase<T> host = make_host_case<T>(p, true, rng);
+  DeviceCase<T> device(host);
+  device.upload(nullptr);
+
+  REQUIRE(device.launch(nullptr) == Status::kSuccess);
+  CHECK(cudaGetLastError() == cudaSuccess);
+  REQUIRE_CUDA(cudaDeviceSynchronize());
+  CHECK(cudaGetLastError() == cudaSuccess);
+  check_output(host, device.download(nullptr), 0);
+
+  Problem invalid = p;
+  invalid.stride = 0;
+  DeviceBuffer<T> x(x_elements(p)), w(w_elements(p)), y(y_elements(p));
+  CHECK(convt1d::conv_transpose1d<T>(invalid, x.data(), w.data(), nullptr, y.data()) ==
+        Status::kNonPositiveStride);
+  CHECK(cudaGetLastError() == cudaSuccess);
+  CHECK(convt1d::conv_transpose1d<T>(p, nullptr, w.data(), nullptr, y.data()) ==
+        Status::kNullPointer);
+  CHECK(cudaGetLastError() == cudaSuccess);
+  REQUIRE_CUDA(cudaDeviceSynchronize());
+  CHECK(cudaGetLastError() == cudaSuccess);
+}
+
+// x, w, bias and y each one element past a cudaMalloc'd base (and some mixes), on problems
+// where vector loads and stores are tempting: stride 1, long rows, pointwise.
+TEMPLATE_TEST_CASE("gather: misaligned pointers", "[gather][alignment]", float, __half) {
+  using T = TestType;
+  struct Case {
+    Problem problem;
+    bool with_bias;
+  };
+  auto make = [](int64_t batch, int64_t in_channels, int64_t out_channels, int64_t groups,
+                 int64_t kernel_size, int64_t stride, int64_t padding, int64_t in_length,
+                 bool with_bias) {
+    Problem p;
+    p.batch = batch;
+    p.in_channels = in_channels;
+    p.out_channels = out_channels;
+    p.groups = groups;
+    p.kernel_size = kernel_size;
+    p.stride = stride;
+    p.padding = padding;
+    p.in_length = in_length;
+    return Case{p, with_bias};
+  };
+  const std::vector<Case> cases = {
+      make(1, 16, 32, 1, 3, 1, 1, 4099, true),  // stride 1, long odd rows
+      make(2, 8, 8, 8, 4, 2, 1, 5001, true),    // depthwise
+      make(1, 64, 32, 1, 16, 8, 4, 257, true),  // an upsampling layer
+      make(3, 1, 1, 1, 1, 1, 0, 10007, false),  // pointwise copy-like
+      make(1, 8, 8, 1, 2, 2, 0, 4096, true),    // stride == kernel_size: no overlap
+  };
+  const std::vector<Offsets> offsets = {{1, 1, 1, 1}, {0, 0, 0, 1}, {1, 0, 0, 0}, {0, 1, 1, 0}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::mt19937_64 rng(case_seed(base_seed(), 400 + type_tag<T>(), static_cast<int64_t>(i)));
+    const HostCase<T> host = make_host_case<T>(cases[i].problem, cases[i].with_bias, rng);
+    for (const Offsets& offset : offsets) {
+      INFO(type_name<T>() << ", " << describe(host.problem) << ", " << describe_offsets(offset));
+      run_and_check(host, offset);
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("gather: two streams run different problems concurrently", "[gather][streams]",
+                   float, __half) {
+  using T = TestType;
+  Problem a;
+  a.batch = 2;
+  a.in_channels = 32;
+  a.out_channels = 48;
+  a.kernel_size = 7;
+  a.stride = 3;
+  a.padding = 2;
+  a.output_padding = 2;
+  a.in_length = 3000;
+  Problem b;  // depthwise, dilated
+  b.batch = 3;
+  b.in_channels = b.out_channels = b.groups = 96;
+  b.kernel_size = 5;
+  b.stride = 1;
+  b.dilation = 2;
+  b.padding = 4;
+  b.output_padding = 1;
+  b.in_length = 6000;
+  std::mt19937_64 rng(case_seed(base_seed(), 500 + type_tag<T>(), 0));
+  const HostCase<T> host_a = make_host_case<T>(a, true, rng);
+  const HostCase<T> host_b = make_host_case<T>(b, false, rng);
+  INFO(type_name<T>() << ", stream 1: " << describe(a) << " with bias; stream 2: " << describe(b)
+                      << " without bias");
+
+  Stream first, second;
+  DeviceCase<T> device_a(host_a), device_b(host_b);
+  device_a.upload(first.get());
+  device_b.upload(second.get());
+  // Interleaved calls; each writes the same y again, so the result is that of one call.
+  for (int round = 0; round < 3; ++round) {
+    REQUIRE(device_a.launch(first.get()) == Status::kSuccess);
+    REQUIRE(device_b.launch(second.get()) == Status::kSuccess);
+  }
+  REQUIRE_CUDA(cudaGetLastError());
+  check_output(host_a, device_a.download(first.get()), 0);
+  check_output(host_b, device_b.download(second.get()), 0);
+}
+
+TEMPLATE_TEST_CASE("gather: CUDA graph capture and replay", "[gather][graph]", float, double,
+                   __half, __nv_bfloat16) {
+  using T = TestType;
+  Problem p;
+  p.batch = 2;
+  p.in_channels = 24;
+  p.out_channels = 40;
+  p.kernel_size = 5;
+  p.stride = 2;
+  p.padding = 2;
+  p.output_padding = 1;
+  p.in_length = 777;
+  std::mt19937_64 rng(case_seed(base_seed(), 600 + type_tag<T>(), 0));
+  const HostCase<T> host = make_host_case<T>(p, true, rng);
+  INFO(type_name<T>() << ", " << describe(p) << " with bias");
+
+  Stream stream;
+  DeviceCase<T> device(host);
+  device.upload(stream.get());
+  REQUIRE_CUDA(cudaStreamSynchronize(stream.get()));
+
+  Graph graph;
+  REQUIRE_CUDA(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeGlobal));
+  const Status captured = device.launch(stream.get());
+  // End the capture before any REQUIRE can leave the stream capturing.
+  const cudaError_t end = cudaStreamEndCapture(stream.get(), graph.out());
+  REQUIRE(captured == Status::kSuccess);
+  REQUIRE_CUDA(end);
+  // Capturing ran nothing: y is still all poison.
+  const std::vector<T> before = device.download(stream.get());
+  CHECK(all_bytes_equal(before.data(), static_cast<int64_t>(before.size()), 0xFF));
+
+  GraphExec exec;
+  REQUIRE_CUDA(cudaGraphInstantiate(exec.out(), graph.get(), 0));
+
+  REQUIRE(device.launch(stream.get()) == Status::kSuccess);
+  const std::vector<T> plain = device.download(stream.get());
+  check_output(host, plain, 0);
+  for (int replay = 0; replay < 2; ++replay) {
+    INFO("graph replay " << replay);
+    device.poison_y(stream.get());
+    REQUIRE_CUDA(cudaGraphLaunch(exec.get(), stream.get()));
+    const std::vector<T> replayed = device.download(stream.get());
+    REQUIRE(std::memcmp(replayed.data(), plain.data(), plain.size() * sizeof(T)) == 0);
+  }
+  REQUIRE_CUDA(cudaGetLastError());
+}
+
+TEMPLATE_TEST_CASE("gather: bitwise deterministic", "[gather][determinism][large]", float, double,
+                   __half, __nv_bfloat16) {
+  using T = TestType;
+  Problem upsampling;  // a HiFi-GAN-like layer
+  upsampling.batch = 2;
+  upsampling.in_channels = 256;
+  upsampling.out_channels = 128;
+  upsampling.kernel_size = 16;
+  upsampling.stride = 8;
+  upsampling.padding = 4;
+  upsampling.in_length = 2000;
+  Problem smoothing;  // stride 1, K = 3
+  smoothing.batch = 4;
+  smoothing.in_channels = 128;
+  smoothing.out_channels = 128;
+  smoothing.kernel_size = 3;
+  smoothing.padding = 1;
+  smoothing.in_length = 16384;
+  const Problem problems[] = {upsampling, smoothing};
+  for (size_t i = 0; i < std::size(problems); ++i) {
+    INFO(type_name<T>() << ", " << describe(problems[i]) << " with bias");
+    std::mt19937_64 rng(case_seed(base_seed(), 700 + type_tag<T>(), static_cast<int64_t>(i)));
+    const HostCase<T> host = make_host_case<T>(problems[i], true, rng);
+    DeviceCase<T> device(host);
+    device.upload(nullptr);
+    REQUIRE(device.launch(nullptr) == Status::kSuccess);
+    const std::vector<T> first = device.download(nullptr);
+    device.poison_y(nullptr);
+    REQUIRE(device.launch(nullptr) == Status::kSuccess);
+    const std::vector<T> second = device.download(nullptr);
+    REQUIRE_CUDA(cudaGetLastError());
+    const NanCount nan = count_nan(first, 0, y_elements(problems[i]));
+    if (nan.count > 0) {
+      FAIL("unwritten element: " << nan.count << " outputs are still NaN; the first is "
+                                 << position(problems[i], nan.first));
+    }
+    REQUIRE(std::memcmp(first.data(), second.data(), first.size() * sizeof(T)) == 0);
+  }
+}
