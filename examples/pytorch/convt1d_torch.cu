@@ -1,0 +1,186 @@
+// PyTorch binding of convt1d: one function,
+//   conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1,
+//                    groups=1) -> Tensor
+// with the semantics of torch.nn.functional.conv_transpose1d (note: dilation before groups here;
+// convt1d_torch.py wraps it with F.conv_transpose1d's own argument order, use that).
+//
+// What it accepts, and why:
+//   - CUDA tensors, all on one device; the work runs on that device's current PyTorch stream.
+//   - float32, float16 and bfloat16 only, all three tensors of one dtype. float64 is supported
+//     by the library but not instantiated here, to keep the JIT build short.
+//   - x of shape (N, C_in, L_in), or unbatched (C_in, L_in) as PyTorch allows; weight of shape
+//     (C_in, C_out / groups, K); bias of shape (C_out).
+//   - Any strides: each input is passed through .contiguous(), which copies only tensors that
+//     are not contiguous already. The library checks pointer alignment itself, so a contiguous
+//     view at an odd storage offset is fine.
+// Every check runs before the output is allocated; a failure raises RuntimeError.
+
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <torch/extension.h>
+
+#include <convt1d/convt1d.cuh>
+#include <optional>
+#include <string>
+
+namespace {
+
+// The element type convt1d is instantiated with for each torch element type. c10::Half and
+// c10::BFloat16 are bit-compatible with __half and __nv_bfloat16 (one 16-bit value each), so the
+// data pointers are reinterpreted, never converted.
+template <class TorchT>
+struct CudaElement;
+template <>
+struct CudaElement<float> {
+  using type = float;
+};
+template <>
+struct CudaElement<c10::Half> {
+  using type = __half;
+};
+template <>
+struct CudaElement<c10::BFloat16> {
+  using type = __nv_bfloat16;
+};
+
+template <class TorchT>
+convt1d::Status launch(const convt1d::Problem& problem, const at::Tensor& x,
+                       const at::Tensor& weight, const std::optional<at::Tensor>& bias,
+                       at::Tensor& y, cudaStream_t stream) {
+  using T = typename CudaElement<TorchT>::type;
+  static_assert(sizeof(T) == sizeof(TorchT) && alignof(T) == alignof(TorchT),
+                "the torch and CUDA element types must share one layout");
+  const T* bias_data =
+      bias.has_value() ? reinterpret_cast<const T*>(bias->const_data_ptr<TorchT>()) : nullptr;
+  return convt1d::conv_transpose1d<T>(
+      problem, reinterpret_cast<const T*>(x.const_data_ptr<TorchT>()),
+      reinterpret_cast<const T*>(weight.const_data_ptr<TorchT>()), bias_data,
+      reinterpret_cast<T*>(y.mutable_data_ptr<TorchT>()), stream);
+}
+
+// The dtype as Python spells it (torch.float32), for error messages.
+std::string dtype_name(at::ScalarType type) { return "torch." + c10::getDtypeNames(type).first; }
+
+bool is_supported_dtype(at::ScalarType type) {
+  return type == at::kFloat || type == at::kHalf || type == at::kBFloat16;
+}
+
+void check_device(const at::Tensor& tensor, const char* name, const at::Device& device) {
+  TORCH_CHECK(tensor.is_cuda(), "convt1d: ", name, " must be a CUDA tensor, got a tensor on ",
+              tensor.device(), " (use torch.nn.functional.conv_transpose1d for CPU tensors)");
+  TORCH_CHECK(tensor.device() == device, "convt1d: ", name, " is on ", tensor.device(),
+              " but x is on ", device, "; all tensors must be on the same CUDA device");
+}
+
+void check_dtype(const at::Tensor& tensor, const char* name, at::ScalarType expected) {
+  TORCH_CHECK(tensor.scalar_type() == expected, "convt1d: ", name, " has dtype ",
+              dtype_name(tensor.scalar_type()), " but x has dtype ", dtype_name(expected),
+              "; x, weight and bias must have the same dtype");
+}
+
+std::string describe(const convt1d::Problem& p) {
+  return "batch=" + std::to_string(p.batch) + ", in_channels=" + std::to_string(p.in_channels) +
+         ", out_channels=" + std::to_string(p.out_channels) +
+         ", in_length=" + std::to_string(p.in_length) +
+         ", kernel_size=" + std::to_string(p.kernel_size) + ", stride=" + std::to_string(p.stride) +
+         ", padding=" + std::to_string(p.padding) +
+         ", output_padding=" + std::to_string(p.output_padding) +
+         ", dilation=" + std::to_string(p.dilation) + ", groups=" + std::to_string(p.groups);
+}
+
+at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
+                            const std::optional<at::Tensor>& bias, int64_t stride, int64_t padding,
+                            int64_t output_padding, int64_t dilation, int64_t groups) {
+  // Devices first: a CPU tensor is the most likely mistake and deserves the plainest message.
+  TORCH_CHECK(input.is_cuda(), "convt1d: x must be a CUDA tensor, got a tensor on ", input.device(),
+              " (use torch.nn.functional.conv_transpose1d for CPU tensors)");
+  const at::Device device = input.device();
+  check_device(weight, "weight", device);
+  if (bias.has_value()) check_device(*bias, "bias", device);
+  const c10::cuda::CUDAGuard device_guard(device);  // for the copies below as for the launch
+
+  const at::ScalarType dtype = input.scalar_type();
+  TORCH_CHECK(is_supported_dtype(dtype),
+              "convt1d: x must have dtype torch.float32, torch.float16 or torch.bfloat16, got ",
+              dtype_name(dtype),
+              dtype == at::kDouble ? " (float64 is not compiled into this extension: use "
+                                     "torch.nn.functional.conv_transpose1d)"
+                                   : "");
+  check_dtype(weight, "weight", dtype);
+  if (bias.has_value()) check_dtype(*bias, "bias", dtype);
+
+  TORCH_CHECK(input.dim() == 3 || input.dim() == 2,
+              "convt1d: x must be 3D (batch, in_channels, length) or 2D (in_channels, length), got "
+              "shape ",
+              input.sizes());
+  TORCH_CHECK(weight.dim() == 3,
+              "convt1d: weight must be 3D (in_channels, out_channels / groups, kernel_size), got "
+              "shape ",
+              weight.sizes());
+  TORCH_CHECK(groups >= 1, "convt1d: groups must be at least 1, got ", groups);
+  const bool unbatched = input.dim() == 2;  // (C_in, L_in): run as a batch of one
+  const int64_t in_channels = input.size(-2);
+  TORCH_CHECK(in_channels == weight.size(0), "convt1d: x has ", in_channels,
+              " channels but weight.size(0) (in_channels) is ", weight.size(0), "; x shape ",
+              input.sizes(), ", weight shape ", weight.sizes());
+  int64_t out_channels = 0;
+  TORCH_CHECK(!__builtin_mul_overflow(weight.size(1), groups, &out_channels),
+              "convt1d: out_channels = weight.size(1) * groups does not fit in int64");
+  if (bias.has_value()) {
+    TORCH_CHECK(bias->dim() == 1 && bias->size(0) == out_channels,
+                "convt1d: bias must be 1D of length out_channels = weight.size(1) * groups = ",
+                out_channels, ", got shape ", bias->sizes());
+  }
+
+  convt1d::Problem problem;
+  problem.batch = unbatched ? 1 : input.size(0);
+  problem.in_channels = in_channels;
+  problem.out_channels = out_channels;
+  problem.in_length = input.size(-1);
+  problem.kernel_size = weight.size(2);
+  problem.stride = stride;
+  problem.padding = padding;
+  problem.output_padding = output_padding;
+  problem.dilation = dilation;
+  problem.groups = groups;
+  const convt1d::Status validity = convt1d::validate(problem);
+  TORCH_CHECK(validity == convt1d::Status::kSuccess,
+              "convt1d: invalid problem: ", convt1d::to_string(validity), " (", describe(problem),
+              ")");
+
+  const at::Tensor x = (unbatched ? input.unsqueeze(0) : input).contiguous();
+  const at::Tensor w = weight.contiguous();
+  const std::optional<at::Tensor> b =
+      bias.has_value() ? std::optional<at::Tensor>(bias->contiguous()) : std::nullopt;
+  at::Tensor y = at::empty({problem.batch, problem.out_channels, convt1d::output_length(problem)},
+                           x.options());
+  const cudaStream_t stream = at::cuda::getCurrentCUDAStream().stream();
+
+  convt1d::Status status = convt1d::Status::kSuccess;
+  switch (dtype) {
+    case at::kFloat: status = launch<float>(problem, x, w, b, y, stream); break;
+    case at::kHalf: status = launch<c10::Half>(problem, x, w, b, y, stream); break;
+    case at::kBFloat16: status = launch<c10::BFloat16>(problem, x, w, b, y, stream); break;
+    default: TORCH_CHECK(false, "convt1d: unreachable dtype ", dtype_name(dtype));
+  }
+  if (convt1d::is_cuda_error(status)) {
+    const auto cuda_error = static_cast<cudaError_t>(convt1d::cuda_error_code(status));
+    TORCH_CHECK(false, "convt1d: CUDA error ", cudaGetErrorName(cuda_error), " (",
+                cudaGetErrorString(cuda_error), ") while launching for ", describe(problem));
+  }
+  TORCH_CHECK(status == convt1d::Status::kSuccess, "convt1d: ", convt1d::to_string(status), " (",
+              describe(problem), ")");
+  return unbatched ? y.squeeze(0) : y;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.doc() = "convt1d: PyTorch's conv_transpose1d (forward) on CUDA, for float32/float16/bfloat16";
+  m.def("conv_transpose1d", &conv_transpose1d, pybind11::arg("x"), pybind11::arg("weight"),
+        pybind11::arg("bias") = pybind11::none(), pybind11::arg("stride") = 1,
+        pybind11::arg("padding") = 0, pybind11::arg("output_padding") = 0,
+        pybind11::arg("dilation") = 1, pybind11::arg("groups") = 1,
+        "y = conv_transpose1d(x, weight, bias, stride, padding, output_padding, dilation, groups) "
+        "on the current CUDA stream. Note the order: dilation before groups.");
+}
