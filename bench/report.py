@@ -38,7 +38,9 @@ class Case:
     """One benchmark of the bench JSON: shape/dtype/impl, time in ms (None on error), counters."""
 
     def __init__(self, entry):
-        self.shape, self.dtype, self.impl = (entry.get("run_name") or entry["name"]).rsplit("/", 2)
+        # Names are shape/dtype/impl; Google Benchmark appends options such as "/manual_time".
+        parts = (entry.get("run_name") or entry["name"]).split("/")
+        self.shape, self.dtype, self.impl = parts[0], parts[1], parts[2]
         self.error = entry.get("error_message") if entry.get("error_occurred") else None
         self.label = entry.get("label", "")
         self.counters = {key: value for key, value in entry.items()
