@@ -263,8 +263,9 @@ def swap_conv_transpose1d(model: nn.Module) -> nn.Module:
             replacements[id(module)] = ConvTranspose1d._from_checked(module)
     if needs_swap(model):
         return replacements[id(model)]
+    # parent._modules, not named_children(): the latter skips a module's second occurrence.
     for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
-            if needs_swap(child):
+        for name, child in list(parent._modules.items()):
+            if child is not None and needs_swap(child):
                 setattr(parent, name, replacements[id(child)])
     return model

@@ -36,13 +36,25 @@ constexpr int64_t gemm_tile_count(const Problem& p) {
   return p.batch * p.groups * p.stride * position_tiles * channel_tiles;
 }
 
+// Estimated time of a phase-GEMM tile shape, in arbitrary units: the waves of tiles the GPU
+// runs, times the time of one wave, which grows with the tile's FMAs (padding included), with how
+// many tiles share a multiprocessor, and with the inverse of the tile's FMA efficiency (fewer
+// accumulators per thread: more shared-memory reads per FMA).
+template <class Tile>
+constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, double efficiency) {
+  const int64_t slots = static_cast<int64_t>(multiprocessors) * Tile::kMinBlocksPerMultiprocessor;
+  const int64_t waves = (gemm_tile_count<Tile>(p) + slots - 1) / slots;
+  return static_cast<double>(waves) * Tile::kBlockChannels * Tile::kBlockPositions *
+         Tile::kMinBlocksPerMultiprocessor / efficiency;
+}
+
 // The rule:
 //  - few channels per group (fewer than 16 outputs or 4 inputs per group: depthwise, channel
 //    multipliers, tiny layers) go to the direct kernel, whose cost per output is the group's
 //    true reduction length, as long as its weights fit the shared-memory cache;
-//  - everything else is a phase GEMM. Phases of at most 48 positions take the short tile; else
-//    the channel tile is the largest of 128 / 64 / 32 that the group's output channels fill,
-//    stepped down while it would leave the GPU with fewer than two tiles per multiprocessor.
+//  - everything else is a phase GEMM, with the tile shape of the smallest gemm_tile_estimate():
+//    the 8 x 8-per-thread tiles do the most FMAs per shared-memory read, smaller tiles waste
+//    less on padding and fill the GPU's last wave better on short problems.
 constexpr KernelChoice select_config(const Problem& p, int multiprocessors) {
   const int64_t in_per_group = p.in_channels / p.groups;
   const int64_t out_per_group = p.out_channels / p.groups;
@@ -50,19 +62,18 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors) {
       in_per_group * p.kernel_size <= kDirectMaxWeights) {
     return KernelChoice::kDirect;
   }
-  const int64_t phase_positions = (output_length(p) + p.stride - 1) / p.stride;
-  if (phase_positions <= 48) return KernelChoice::kGemmShort;
-  const int64_t enough_tiles = 2 * static_cast<int64_t>(multiprocessors);
-  if (out_per_group >= 128 && gemm_tile_count<GemmLarge>(p) >= enough_tiles) {
-    return KernelChoice::kGemmLarge;
-  }
-  if (out_per_group >= 64 && gemm_tile_count<GemmMedium>(p) >= enough_tiles) {
-    return KernelChoice::kGemmMedium;
-  }
-  if (out_per_group >= 32 || gemm_tile_count<GemmNarrow>(p) >= enough_tiles) {
-    return KernelChoice::kGemmNarrow;
-  }
-  return KernelChoice::kGemmShort;
+  KernelChoice best = KernelChoice::kGemmLarge;
+  double best_estimate = gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0);
+  const auto consider = [&](KernelChoice choice, double estimate) {
+    if (estimate < best_estimate) {
+      best = choice;
+      best_estimate = estimate;
+    }
+  };
+  consider(KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85));
+  consider(KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7));
+  consider(KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6));
+  return best;
 }
 
 // Blocks to launch for `tiles` tiles; each kernel loops over the tiles beyond the grid.
@@ -109,6 +120,7 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   const int64_t max_blocks = 16 * static_cast<int64_t>(multiprocessors);
   const int64_t blocks = params.total_tiles < max_blocks ? params.total_tiles : max_blocks;
   params.tiles_per_block = (params.total_tiles + blocks - 1) / blocks;
+  params.max_tap_offset = (geometry.kernel_size - 1) * geometry.dilation / geometry.stride;
   if (geometry.stride <= kernel::kMaxStagedStride) {
     params.by_stride = FastDivmod::make(static_cast<int32_t>(geometry.stride));
   }

@@ -45,6 +45,7 @@ struct DirectParams : ConvParams<T> {
   int64_t row_tiles = 0;        // tiles of kBlockPositions values of m along one output row
   int64_t total_tiles = 0;      // batch x out_channels x row_tiles
   int64_t tiles_per_block = 0;  // each block takes a contiguous run of tiles
+  int64_t max_tap_offset = 0;   // q of the last tap: (K - 1) * dilation / stride
   detail::FastDivmod by_stride;  // valid when the stride is at most kMaxStagedStride
 };
 
@@ -126,15 +127,26 @@ __global__ void __launch_bounds__(Tile::kThreads)
     const int64_t end_m = params.first_m + params.m_count;
 
     // Tap k's contribution at input t: sum over the group's input channels.
+    // Tap k's contribution at input t: the sum over the group's input channels. One channel
+    // (depthwise) is a single product; more keep four partial sums, four loads in flight.
     auto tap_sum = [&](int64_t k, int64_t t) {
-      Acc sum = Acc(0);
       const T* x_column = x_group + t;
-#pragma unroll 4
-      for (int64_t ci = 0; ci < in_per_group; ++ci) {
-        sum += detail::load_as_accumulator(x_column + ci * params.in_length) *
-               weights[ci * kernel_size + k];
+      const Acc* w_column = weights + k;
+      if (in_per_group == 1) return detail::load_as_accumulator(x_column) * w_column[0];
+      Acc partial[4] = {Acc(0), Acc(0), Acc(0), Acc(0)};
+      int64_t ci = 0;
+      for (; ci + 4 <= in_per_group; ci += 4) {
+#pragma unroll
+        for (int u = 0; u < 4; ++u) {
+          partial[u] += detail::load_as_accumulator(x_column + (ci + u) * params.in_length) *
+                        w_column[(ci + u) * kernel_size];
+        }
       }
-      return sum;
+      for (; ci < in_per_group; ++ci) {
+        partial[0] += detail::load_as_accumulator(x_column + ci * params.in_length) *
+                      w_column[ci * kernel_size];
+      }
+      return (partial[0] + partial[1]) + (partial[2] + partial[3]);
     };
 
     for (int step = 0; step < Tile::kPositionsPerThread; ++step) {
@@ -145,7 +157,18 @@ __global__ void __launch_bounds__(Tile::kThreads)
         const int stride = static_cast<int>(geometry.stride);
         Acc* my_outputs = stage + thread;  // output (m, r) at my_outputs[r * kStagePitch]
         for (int r = 0; r < stride; ++r) my_outputs[r * Layout::kStagePitch] = bias;
-        if (m < end_m) {
+        // Inside the input (every tap of every m of this step reads x in range, the usual case
+        // away from the ends of a row) the taps need no bounds checks; the test is uniform.
+        const bool interior = step_m - params.max_tap_offset >= 0 &&
+                              step_m + Tile::kThreads <= params.in_length &&
+                              step_m + Tile::kThreads <= end_m;
+        if (interior) {
+#pragma unroll
+          for (int64_t k = 0; k < kernel_size; ++k) {
+            const DirectTapEntry tap = taps[k];
+            my_outputs[tap.phase * Layout::kStagePitch] += tap_sum(k, m - tap.offset);
+          }
+        } else if (m < end_m) {
 #pragma unroll
           for (int64_t k = 0; k < kernel_size; ++k) {
             const DirectTapEntry tap = taps[k];
