@@ -128,25 +128,34 @@ __global__ void __launch_bounds__(Tile::kThreads)
 
     // Tap k's contribution at input t: sum over the group's input channels.
     // Tap k's contribution at input t: the sum over the group's input channels. One channel
-    // (depthwise) is a single product; more keep four partial sums, four loads in flight.
+    // (depthwise) is a single product; more are summed in kPartials independent chains, so that
+    // that many loads are in flight at once.
     auto tap_sum = [&](int64_t k, int64_t t) {
       const T* x_column = x_group + t;
       const Acc* w_column = weights + k;
       if (in_per_group == 1) return detail::load_as_accumulator(x_column) * w_column[0];
-      Acc partial[4] = {Acc(0), Acc(0), Acc(0), Acc(0)};
-      int64_t ci = 0;
-      for (; ci + 4 <= in_per_group; ci += 4) {
+      constexpr int kPartials = 8;
+      Acc partial[kPartials];
 #pragma unroll
-        for (int u = 0; u < 4; ++u) {
-          partial[u] += detail::load_as_accumulator(x_column + (ci + u) * params.in_length) *
-                        w_column[(ci + u) * kernel_size];
+      for (int u = 0; u < kPartials; ++u) partial[u] = Acc(0);
+      int64_t ci = 0;
+      for (; ci + kPartials <= in_per_group; ci += kPartials) {
+#pragma unroll
+        for (int u = 0; u < kPartials; ++u) {
+          partial[u] += detail::load_as_accumulator(x_column) * w_column[0];
+          x_column += params.in_length;
+          w_column += kernel_size;
         }
       }
       for (; ci < in_per_group; ++ci) {
-        partial[0] += detail::load_as_accumulator(x_column + ci * params.in_length) *
-                      w_column[ci * kernel_size];
+        partial[0] += detail::load_as_accumulator(x_column) * w_column[0];
+        x_column += params.in_length;
+        w_column += kernel_size;
       }
-      return (partial[0] + partial[1]) + (partial[2] + partial[3]);
+      Acc sum = Acc(0);
+#pragma unroll
+      for (int u = 0; u < kPartials; ++u) sum += partial[u];
+      return sum;
     };
 
     for (int step = 0; step < Tile::kPositionsPerThread; ++step) {
