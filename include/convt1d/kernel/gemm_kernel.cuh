@@ -123,10 +123,31 @@ __global__ void __launch_bounds__(Tile::kThreads, sizeof(detail::accumulator_t<T
     Acc input_staging[kInputLoads];
 
     // Global loads of one stage (input channels ci_begin.., tap number `tap`) into this thread's
-    // staging registers; zero outside the tensors.
+    // staging registers; zero outside the tensors. A stage whose rows, channels and input window
+    // all lie inside the tensors (the usual case) loads without per-element checks; the test is
+    // uniform across the block.
+    const bool full_channel_tile = channel_begin + kChannels <= params.out_per_group;
     auto load_stage = [&](int64_t ci_begin, int64_t tap) {
       const int64_t k = phase.first_tap + tap * geometry.tap_step;
       const T* weights = weight_source + ci_begin * w_row_stride + k;
+      const int64_t t = input_window_begin - tap * geometry.offset_step;
+      const T* inputs = input_source + ci_begin * params.in_length + t;
+      const int64_t window_begin = t - input_column;
+      const bool full_rows = ci_begin + kReduction <= params.in_per_group;
+      if (full_rows && full_channel_tile && window_begin >= 0 &&
+          window_begin + kPositions <= params.in_length) {
+#pragma unroll
+        for (int i = 0; i < kWeightLoads; ++i) {
+          weight_staging[i] =
+              detail::load_as_accumulator(weights + i * kWeightRowStep * w_row_stride);
+        }
+#pragma unroll
+        for (int i = 0; i < kInputLoads; ++i) {
+          input_staging[i] =
+              detail::load_as_accumulator(inputs + i * kInputRowStep * params.in_length);
+        }
+        return;
+      }
 #pragma unroll
       for (int i = 0; i < kWeightLoads; ++i) {
         const int row = weight_row + i * kWeightRowStep;
@@ -135,9 +156,7 @@ __global__ void __launch_bounds__(Tile::kThreads, sizeof(detail::accumulator_t<T
                                                                               w_row_stride)
                                   : Acc(0);
       }
-      const int64_t t = input_window_begin - tap * geometry.offset_step;
       const bool t_valid = t >= 0 && t < params.in_length;
-      const T* inputs = input_source + ci_begin * params.in_length + t;
 #pragma unroll
       for (int i = 0; i < kInputLoads; ++i) {
         const int row = input_row + i * kInputRowStep;
