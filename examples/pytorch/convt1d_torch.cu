@@ -61,6 +61,15 @@ convt1d::Status launch(const convt1d::Problem& problem, const at::Tensor& x,
 // The dtype as Python spells it (torch.float32), for error messages.
 std::string dtype_name(at::ScalarType type) { return "torch." + c10::getDtypeNames(type).first; }
 
+// A tensor's shape as "(a, b, c)", for error messages.
+std::string shape_string(const at::Tensor& tensor) {
+  std::string text = "(";
+  for (int64_t d = 0; d < tensor.dim(); ++d) {
+    text += (d > 0 ? ", " : "") + std::to_string(tensor.size(d));
+  }
+  return text + ")";
+}
+
 bool is_supported_dtype(at::ScalarType type) {
   return type == at::kFloat || type == at::kHalf || type == at::kBFloat16;
 }
@@ -97,7 +106,6 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
   const at::Device device = input.device();
   check_device(weight, "weight", device);
   if (bias.has_value()) check_device(*bias, "bias", device);
-  const c10::cuda::CUDAGuard device_guard(device);  // for the copies below as for the launch
 
   const at::ScalarType dtype = input.scalar_type();
   TORCH_CHECK(is_supported_dtype(dtype),
@@ -112,24 +120,24 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
   TORCH_CHECK(input.dim() == 3 || input.dim() == 2,
               "convt1d: x must be 3D (batch, in_channels, length) or 2D (in_channels, length), got "
               "shape ",
-              input.sizes());
+              shape_string(input));
   TORCH_CHECK(weight.dim() == 3,
               "convt1d: weight must be 3D (in_channels, out_channels / groups, kernel_size), got "
               "shape ",
-              weight.sizes());
+              shape_string(weight));
   TORCH_CHECK(groups >= 1, "convt1d: groups must be at least 1, got ", groups);
   const bool unbatched = input.dim() == 2;  // (C_in, L_in): run as a batch of one
   const int64_t in_channels = input.size(-2);
   TORCH_CHECK(in_channels == weight.size(0), "convt1d: x has ", in_channels,
               " channels but weight.size(0) (in_channels) is ", weight.size(0), "; x shape ",
-              input.sizes(), ", weight shape ", weight.sizes());
+              shape_string(input), ", weight shape ", shape_string(weight));
   int64_t out_channels = 0;
   TORCH_CHECK(!__builtin_mul_overflow(weight.size(1), groups, &out_channels),
               "convt1d: out_channels = weight.size(1) * groups does not fit in int64");
   if (bias.has_value()) {
     TORCH_CHECK(bias->dim() == 1 && bias->size(0) == out_channels,
                 "convt1d: bias must be 1D of length out_channels = weight.size(1) * groups = ",
-                out_channels, ", got shape ", bias->sizes());
+                out_channels, ", got shape ", shape_string(*bias));
   }
 
   convt1d::Problem problem;
@@ -148,6 +156,8 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
               "convt1d: invalid problem: ", convt1d::to_string(validity), " (", describe(problem),
               ")");
 
+  // Every argument is checked; from here on the work runs on x's device.
+  const c10::cuda::CUDAGuard device_guard(device);
   const at::Tensor x = (unbatched ? input.unsqueeze(0) : input).contiguous();
   const at::Tensor w = weight.contiguous();
   const std::optional<at::Tensor> b =
