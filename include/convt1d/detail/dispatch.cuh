@@ -126,6 +126,12 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   }
   using Layout = kernel::DirectSharedLayout<accumulator_t<T>, Direct>;
   const size_t shared_bytes = Layout::bytes(conv.in_per_group, conv.kernel_size);
+  if (shared_bytes > 48 * 1024) {  // double with a large weight cache: up to about 66 KiB
+    const cudaError_t error = cudaFuncSetAttribute(
+        kernel::direct_kernel<T, Direct, kKernelSize>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+        static_cast<int>(shared_bytes));
+    if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  }
   const int64_t grid = (params.total_tiles + params.tiles_per_block - 1) / params.tiles_per_block;
   kernel::direct_kernel<T, Direct, kKernelSize>
       <<<grid_for(grid), Direct::kThreads, shared_bytes, stream>>>(params);
