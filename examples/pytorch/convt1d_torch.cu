@@ -125,11 +125,13 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
               "convt1d: weight must be 3D (in_channels, out_channels / groups, kernel_size), got "
               "shape ",
               shape_string(weight));
-  TORCH_CHECK(groups >= 1, "convt1d: groups must be at least 1, got ", groups);
+  // Numbers enter the messages as std::string (std::to_string): see README.md, "Known problem".
+  TORCH_CHECK(groups >= 1, "convt1d: groups must be at least 1, got ", std::to_string(groups));
   const bool unbatched = input.dim() == 2;  // (C_in, L_in): run as a batch of one
   const int64_t in_channels = input.size(-2);
-  TORCH_CHECK(in_channels == weight.size(0), "convt1d: x has ", in_channels,
-              " channels but weight.size(0) (in_channels) is ", weight.size(0), "; x shape ",
+  TORCH_CHECK(in_channels == weight.size(0), "convt1d: x has ", std::to_string(in_channels),
+              " channels but weight.size(0) (in_channels) is ", std::to_string(weight.size(0)),
+              "; x shape ",
               shape_string(input), ", weight shape ", shape_string(weight));
   int64_t out_channels = 0;
   TORCH_CHECK(!__builtin_mul_overflow(weight.size(1), groups, &out_channels),
@@ -137,7 +139,7 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
   if (bias.has_value()) {
     TORCH_CHECK(bias->dim() == 1 && bias->size(0) == out_channels,
                 "convt1d: bias must be 1D of length out_channels = weight.size(1) * groups = ",
-                out_channels, ", got shape ", shape_string(*bias));
+                std::to_string(out_channels), ", got shape ", shape_string(*bias));
   }
 
   convt1d::Problem problem;
