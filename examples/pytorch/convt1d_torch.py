@@ -5,7 +5,7 @@
     layer = convt1d_torch.ConvTranspose1d(64, 32, 5, stride=2).cuda()   # nn.ConvTranspose1d's
     model = convt1d_torch.swap_conv_transpose1d(model)                # replaces every layer
 
-The C++/CUDA binding (convt1d_torch.cu) is compiled with torch.utils.cpp_extension.load the first
+The C++/CUDA binding (convt1d_torch.cpp, convt1d_torch_launch.cu) is compiled with torch.utils.cpp_extension.load the first
 time an op runs, and cached by PyTorch (under ~/.cache/torch_extensions, or
 $TORCH_EXTENSIONS_DIR); set CONVT1D_TORCH_VERBOSE=1 to see the build.
 
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 _HERE = Path(__file__).resolve().parent
-_SOURCE = _HERE / "convt1d_torch.cu"
+_SOURCES = [_HERE / "convt1d_torch.cpp", _HERE / "convt1d_torch_launch.cu"]
 _INCLUDE_DIR = _HERE.parent.parent / "include"
 
 IntOrSingle = Union[int, Sequence[int]]
@@ -52,7 +52,7 @@ def load_extension():
 
     return load(
         name="convt1d_torch_ext",
-        sources=[str(_SOURCE)],
+        sources=[str(source) for source in _SOURCES],
         extra_include_paths=[str(_INCLUDE_DIR)],
         extra_cuda_cflags=["-O3", "-std=c++17"],
         verbose=os.environ.get("CONVT1D_TORCH_VERBOSE", "0") not in ("", "0"),

@@ -15,48 +15,19 @@
 //     view at an odd storage offset is fine.
 // Every check runs before the output is allocated; a failure raises RuntimeError.
 
+// This file is compiled by the host compiler and holds every check; the one call into CUDA code
+// goes through convt1d_torch_launch.h.
+
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/extension.h>
 
-#include <convt1d/convt1d.cuh>
 #include <optional>
 #include <string>
 
+#include "convt1d_torch_launch.h"
+
 namespace {
-
-// The element type convt1d is instantiated with for each torch element type. c10::Half and
-// c10::BFloat16 are bit-compatible with __half and __nv_bfloat16 (one 16-bit value each), so the
-// data pointers are reinterpreted, never converted.
-template <class TorchT>
-struct CudaElement;
-template <>
-struct CudaElement<float> {
-  using type = float;
-};
-template <>
-struct CudaElement<c10::Half> {
-  using type = __half;
-};
-template <>
-struct CudaElement<c10::BFloat16> {
-  using type = __nv_bfloat16;
-};
-
-template <class TorchT>
-convt1d::Status launch(const convt1d::Problem& problem, const at::Tensor& x,
-                       const at::Tensor& weight, const std::optional<at::Tensor>& bias,
-                       at::Tensor& y, cudaStream_t stream) {
-  using T = typename CudaElement<TorchT>::type;
-  static_assert(sizeof(T) == sizeof(TorchT) && alignof(T) == alignof(TorchT),
-                "the torch and CUDA element types must share one layout");
-  const T* bias_data =
-      bias.has_value() ? reinterpret_cast<const T*>(bias->const_data_ptr<TorchT>()) : nullptr;
-  return convt1d::conv_transpose1d<T>(
-      problem, reinterpret_cast<const T*>(x.const_data_ptr<TorchT>()),
-      reinterpret_cast<const T*>(weight.const_data_ptr<TorchT>()), bias_data,
-      reinterpret_cast<T*>(y.mutable_data_ptr<TorchT>()), stream);
-}
 
 // The dtype as Python spells it (torch.float32), for error messages.
 std::string dtype_name(at::ScalarType type) { return "torch." + c10::getDtypeNames(type).first; }
@@ -125,7 +96,6 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
               "convt1d: weight must be 3D (in_channels, out_channels / groups, kernel_size), got "
               "shape ",
               shape_string(weight));
-  // Numbers enter the messages as std::string (std::to_string): see README.md, "Known problem".
   TORCH_CHECK(groups >= 1, "convt1d: groups must be at least 1, got ", std::to_string(groups));
   const bool unbatched = input.dim() == 2;  // (C_in, L_in): run as a batch of one
   const int64_t in_channels = input.size(-2);
@@ -168,13 +138,12 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
                            x.options());
   const cudaStream_t stream = at::cuda::getCurrentCUDAStream().stream();
 
-  convt1d::Status status = convt1d::Status::kSuccess;
-  switch (dtype) {
-    case at::kFloat: status = launch<float>(problem, x, w, b, y, stream); break;
-    case at::kHalf: status = launch<c10::Half>(problem, x, w, b, y, stream); break;
-    case at::kBFloat16: status = launch<c10::BFloat16>(problem, x, w, b, y, stream); break;
-    default: TORCH_CHECK(false, "convt1d: unreachable dtype ", dtype_name(dtype));
-  }
+  const convt1d_torch::Element element = dtype == at::kFloat  ? convt1d_torch::Element::kFloat32
+                                          : dtype == at::kHalf ? convt1d_torch::Element::kFloat16
+                                                               : convt1d_torch::Element::kBFloat16;
+  const convt1d::Status status = convt1d_torch::launch(
+      problem, element, x.const_data_ptr(), w.const_data_ptr(),
+      b.has_value() ? b->const_data_ptr() : nullptr, y.mutable_data_ptr(), stream);
   if (convt1d::is_cuda_error(status)) {
     const auto cuda_error = static_cast<cudaError_t>(convt1d::cuda_error_code(status));
     TORCH_CHECK(false, "convt1d: CUDA error ", cudaGetErrorName(cuda_error), " (",
