@@ -6,7 +6,9 @@
 //   kb64/float/cudnn_exact  cuDNN, FP32 FMA only (CUDNN_FMA_MATH)
 //   kb64/float/cudnn_tf32   cuDNN, TF32 tensor cores allowed (CUDNN_DEFAULT_MATH)
 //   kb64/half/cudnn         cuDNN, tensor cores (CUDNN_TENSOR_OP_MATH), FP32 accumulation
-//   kb64/float/convt1d      convt1d
+//   kb64/float/convt1d      convt1d (half, bfloat16: tensor cores; float: exact FMAs)
+//   kb64/float/convt1d_tf32    convt1d, MathMode::kTF32
+//   kb64/float/convt1d_3xtf32  convt1d, MathMode::k3xTF32
 // A shape's cuDNN cases are registered (so run) before its convt1d case, which reports its speedup
 // over them. Before a convt1d case is timed its output is checked against a double-precision host
 // reference at sampled points and against cuDNN over the whole output; a failure sets the counter
@@ -110,7 +112,20 @@ inline void print_usage() {
 // ---- what a case is ----------------------------------------------------------------------------
 
 // The implementation and math mode one benchmark times.
-enum class Variant { kCudnnExact, kCudnnTf32, kCudnn, kConvt1d };
+enum class Variant { kCudnnExact, kCudnnTf32, kCudnn, kConvt1d, kConvt1dTf32, kConvt1d3xTf32 };
+
+inline bool is_convt1d(Variant variant) {
+  return variant == Variant::kConvt1d || variant == Variant::kConvt1dTf32 ||
+         variant == Variant::kConvt1d3xTf32;
+}
+
+inline convt1d::MathMode convt1d_math(Variant variant) {
+  switch (variant) {
+    case Variant::kConvt1dTf32: return convt1d::MathMode::kTF32;
+    case Variant::kConvt1d3xTf32: return convt1d::MathMode::k3xTF32;
+    default: return convt1d::MathMode::kExact;
+  }
+}
 
 inline const char* variant_name(Variant variant) {
   switch (variant) {
@@ -118,6 +133,8 @@ inline const char* variant_name(Variant variant) {
     case Variant::kCudnnTf32: return "cudnn_tf32";
     case Variant::kCudnn: return "cudnn";
     case Variant::kConvt1d: return "convt1d";
+    case Variant::kConvt1dTf32: return "convt1d_tf32";
+    case Variant::kConvt1d3xTf32: return "convt1d_3xtf32";
   }
   return "unknown";
 }
@@ -126,15 +143,17 @@ inline std::string case_name(const Shape& shape, DType dtype, Variant variant) {
   return shape.name + "/" + dtype_name(dtype) + "/" + variant_name(variant);
 }
 
-// The cuDNN case whose math matches convt1d's in this dtype: exact FP32 for float.
-inline Variant matching_cudnn_variant(DType dtype) {
-  return dtype == DType::kFloat ? Variant::kCudnnExact : Variant::kCudnn;
+// The cuDNN case whose math matches a convt1d case's: exact FP32 for float (and 3xTF32, which
+// claims float accuracy), TF32 for TF32, tensor cores for half and bfloat16.
+inline Variant matching_cudnn_variant(DType dtype, Variant variant) {
+  if (dtype != DType::kFloat) return Variant::kCudnn;
+  return variant == Variant::kConvt1dTf32 ? Variant::kCudnnTf32 : Variant::kCudnnExact;
 }
 
 // Largest rel-L2 error accepted against the double-precision reference (and, for convt1d, against
 // cuDNN in the matching math).
 inline double tolerance(DType dtype, Variant variant) {
-  if (variant == Variant::kCudnnTf32) return 1e-2;
+  if (variant == Variant::kCudnnTf32 || variant == Variant::kConvt1dTf32) return 1e-2;
   return dtype == DType::kFloat ? 1e-4 : 2e-2;
 }
 
@@ -158,10 +177,16 @@ struct ProblemSizes {
 };
 
 // The compute ceiling of a case's precision: FP32 FMA peak for exact float (convt1d and cuDNN
-// exact), the TF32 GEMM for cuDNN tf32, the BF16 GEMM for half and bfloat16.
+// exact), the TF32 GEMM for TF32, a third of it for 3xTF32 (three tensor-core products per
+// multiply-add), the BF16 GEMM for half and bfloat16.
 inline double compute_ceiling(const Ceilings& ceilings, DType dtype, Variant variant) {
   if (dtype != DType::kFloat) return ceilings.bf16_gemm_flops;
-  return variant == Variant::kCudnnTf32 ? ceilings.tf32_gemm_flops : ceilings.fma_peak_flops;
+  switch (variant) {
+    case Variant::kCudnnTf32:
+    case Variant::kConvt1dTf32: return ceilings.tf32_gemm_flops;
+    case Variant::kConvt1d3xTf32: return ceilings.tf32_gemm_flops / 3;
+    default: return ceilings.fma_peak_flops;
+  }
 }
 
 inline double floor_seconds(const ProblemSizes& sizes, const Ceilings& ceilings, DType dtype,
@@ -417,26 +442,29 @@ class Workload {
     return *reference_;
   }
 
-  // Runs convt1d once on buffer set 0 and checks it: against the reference at sampled positions,
-  // and against cuDNN (matching math) over the whole output when cuDNN can run the problem.
+  // Runs convt1d (one variant) once on buffer set 0 and checks it: against the reference at
+  // sampled positions, and against cuDNN (matching math) over the whole output when cuDNN can run
+  // the problem.
   template <class T>
-  const Convt1dVerdict& convt1d_verdict() {
-    if (verdict_) return *verdict_;
+  const Convt1dVerdict& convt1d_verdict(Variant variant) {
+    std::optional<Convt1dVerdict>& cached = verdicts_[variant];
+    if (cached) return *cached;
     Convt1dVerdict verdict;
     y_convt1d_.fill<T>(5, stream());
-    verdict.status =
-        convt1d::conv_transpose1d<T>(problem_, x<T>(0), w<T>(0), nullptr, y_convt1d<T>(0),
-                                     stream());
+    convt1d::Options options;
+    options.math = convt1d_math(variant);
+    verdict.status = convt1d::conv_transpose1d<T>(problem_, x<T>(0), w<T>(0), nullptr,
+                                                  y_convt1d<T>(0), stream(), options);
     if (verdict.status != convt1d::Status::kSuccess) {
       verdict.label = std::string("convt1d returned: ") + convt1d::to_string(verdict.status);
-      return *(verdict_ = verdict);
+      return *(cached = verdict);
     }
     gpu_.synchronize("convt1d (correctness run)");
-    const double tol = tolerance(dtype_, Variant::kConvt1d);
+    const double tol = tolerance(dtype_, variant);
     verdict.rel_l2_reference = reference<T>().relative_l2(y_convt1d<T>(0), stream());
     std::string cudnn_note;
 #ifdef CONVT1D_BENCH_HAVE_CUDNN
-    const CudnnPlan& plan = cudnn_plan<T>(matching_cudnn_variant(dtype_));
+    const CudnnPlan& plan = cudnn_plan<T>(matching_cudnn_variant(dtype_, variant));
     if (plan.conv && plan.passed) {
       plan.conv->run(x<T>(0), w<T>(0), y_cudnn<T>(0), gpu_.cudnn_workspace.data());
       verdict.rel_l2_cudnn = relative_l2_on_host(y_convt1d<T>(0), y_cudnn<T>(0),
@@ -458,7 +486,7 @@ class Workload {
       verdict.label += text;
     }
     verdict.label += cudnn_note;
-    return *(verdict_ = verdict);
+    return *(cached = verdict);
   }
 
 #ifdef CONVT1D_BENCH_HAVE_CUDNN
@@ -495,7 +523,7 @@ class Workload {
   GpuResources& gpu_;
   BufferSets x_, w_, y_convt1d_, y_cudnn_;
   std::optional<ReferenceSample> reference_;
-  std::optional<Convt1dVerdict> verdict_;
+  std::map<Variant, std::optional<Convt1dVerdict>> verdicts_;
 #ifdef CONVT1D_BENCH_HAVE_CUDNN
   std::map<Variant, CudnnPlan> cudnn_plans_;
 #endif
@@ -573,15 +601,18 @@ void time_case(benchmark::State& state, BenchContext& context, size_t shape_inde
   cudaStream_t stream = context.stream();
   double median_seconds = 0;
 
-  if (variant == Variant::kConvt1d) {
-    const Convt1dVerdict& verdict = work.convt1d_verdict<T>();
+  if (is_convt1d(variant)) {
+    const Convt1dVerdict& verdict = work.convt1d_verdict<T>(variant);
     if (verdict.status != convt1d::Status::kSuccess) {
       state.SkipWithError(verdict.label.c_str());
       return;
     }
+    convt1d::Options options;
+    options.math = convt1d_math(variant);
     median_seconds = timed_loop(state, context.gpu(), work.sets(), [&](int set) {
       const convt1d::Status status = convt1d::conv_transpose1d<T>(
-          problem, work.x<T>(set), work.w<T>(set), nullptr, work.y_convt1d<T>(set), stream);
+          problem, work.x<T>(set), work.w<T>(set), nullptr, work.y_convt1d<T>(set), stream,
+          options);
       if (status != convt1d::Status::kSuccess) {
         throw BenchError(std::string("convt1d returned: ") + convt1d::to_string(status));
       }
@@ -597,8 +628,8 @@ void time_case(benchmark::State& state, BenchContext& context, size_t shape_inde
       state.counters[time_key] = found->second * 1e6;
       state.counters[speedup_key] = found->second / median_seconds;
     };
-    add_speedup(matching_cudnn_variant(dtype), "cudnn_us", "speedup_vs_cudnn");
-    if (dtype == DType::kFloat) {
+    add_speedup(matching_cudnn_variant(dtype, variant), "cudnn_us", "speedup_vs_cudnn");
+    if (dtype == DType::kFloat && variant == Variant::kConvt1d) {
       add_speedup(Variant::kCudnnTf32, "cudnn_tf32_us", "speedup_vs_cudnn_tf32");
     }
   } else {
@@ -660,7 +691,12 @@ inline void register_cases(BenchContext& context, const std::vector<DType>& dtyp
         variants.push_back(Variant::kCudnn);
       }
 #endif
-      variants.push_back(Variant::kConvt1d);  // last: its speedup needs the cuDNN times
+      // Last: their speedups need the cuDNN times.
+      variants.push_back(Variant::kConvt1d);
+      if (dtype == DType::kFloat) {
+        variants.push_back(Variant::kConvt1dTf32);
+        variants.push_back(Variant::kConvt1d3xTf32);
+      }
       for (const Variant variant : variants) {
         const std::string name = case_name(context.shapes()[shape_index], dtype, variant);
         benchmark::RegisterBenchmark(name.c_str(),

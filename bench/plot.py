@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The performance plot: one panel per dtype; per shape, grouped bars of convt1d, cuDNN-Find and
+"""The performance plot: one panel per precision mode (report.MODES); per shape, grouped bars of convt1d, cuDNN-Find and
 PyTorch eager times (log axis), the roofline floor as a black tick over each group.
 
 Called by report.py; on its own:
@@ -19,9 +19,6 @@ SERIES = (  # row key, legend, colour, hatch
     ("cudnn", "cuDNN-Find", "#9e9e9e", None),
     ("torch", "PyTorch eager", "#e07b39", None),
 )
-TF32_SERIES = (("best_tf32", "best TF32 baseline", "#f2c14e", "//"),)
-TITLES = {"float": "float (exact FP32; hatched: best TF32 baseline)", "half": "half",
-          "bfloat16": "bfloat16"}
 
 
 def write_plot(sections, context, path):
@@ -33,7 +30,7 @@ def write_plot(sections, context, path):
                                 squeeze=False)
     for axis, section in zip(axes[:, 0], sections):
         rows = section["rows"]
-        series = SERIES + (TF32_SERIES if section["dtype"] == "float" else ())
+        series = SERIES
         bar_width = 0.8 / len(series)
         for index, (key, legend, colour, hatch) in enumerate(series):
             offsets = [i - 0.4 + bar_width * (index + 0.5) for i in range(len(rows))]
@@ -61,7 +58,7 @@ def write_plot(sections, context, path):
         axis.set_xticks(range(len(rows)))
         axis.set_xticklabels([row["shape"] for row in rows], rotation=35, ha="right")
         axis.set_xlim(-0.6, len(rows) - 0.4)
-        axis.set_title(TITLES.get(section["dtype"], section["dtype"]))
+        axis.set_title(section["title"])
         axis.set_axisbelow(True)
         axis.grid(axis="y", which="both", alpha=0.3)
         axis.legend(fontsize="small", ncol=5, loc="upper right")
@@ -87,8 +84,7 @@ def main():
     args = parser.parse_args()
     context, cases, shapes = report.load_bench(args.bench)
     _, torch_ms = report.load_torch(args.torch) if args.torch else (None, {})
-    dtypes = [d for d in report.DTYPES if any(key[1] == d for key in cases)]
-    write_plot(report.build_sections(cases, shapes, torch_ms, dtypes), context, args.out)
+    write_plot(report.build_sections(cases, shapes, torch_ms), context, args.out)
     print(f"wrote {args.out}")
 
 

@@ -9,8 +9,9 @@ torch_baseline.py run on the same card.
 
 Per shape and dtype: convt1d, cuDNN-Find and PyTorch eager times, the best baseline (the faster of
 the two in the same precision), the speedup over it, the roofline floor and convt1d's % of it,
-GB/s, TFLOP/s and the correctness check. Float is compared with the exact-FP32 baselines, and also
-with the TF32 ones in a second table. A geometric-mean speedup per dtype closes each table; rows
+GB/s, TFLOP/s and the correctness check. One table per precision mode (MODES): float exact, TF32
+and 3xTF32, half, bfloat16, each against the baselines of the matching precision (3xTF32, which
+claims float accuracy, against the exact ones). A geometric-mean speedup closes each table; rows
 whose check failed are flagged and left out of it. Standard library only; the plot needs
 matplotlib and is skipped (with a note) without it.
 """
@@ -28,10 +29,18 @@ STANDARD_KEYS = {
     "real_time", "cpu_time", "time_unit", "family_index", "per_family_instance_index", "label",
     "error_occurred", "error_message", "aggregate_name", "aggregate_unit",
 }
-DTYPES = ("float", "half", "bfloat16")
-# The bench's cuDNN case, and the PyTorch math mode, that match convt1d in each dtype.
-MATCHING_CUDNN = {"float": "cudnn_exact", "half": "cudnn", "bfloat16": "cudnn"}
-MATCHING_MATH = {"float": "exact", "half": "default", "bfloat16": "default"}
+# (key, dtype, convt1d case, matching cuDNN case, matching PyTorch math, title)
+MODES = (
+    ("float", "float", "convt1d", "cudnn_exact", "exact", "float, exact FP32"),
+    ("tf32", "float", "convt1d_tf32", "cudnn_tf32", "tf32",
+     "float, TF32 (convt1d MathMode::kTF32 against the TF32-allowed baselines)"),
+    ("3xtf32", "float", "convt1d_3xtf32", "cudnn_exact", "exact",
+     "float, 3xTF32 (convt1d MathMode::k3xTF32, float accuracy, against the exact FP32 "
+     "baselines)"),
+    ("half", "half", "convt1d", "cudnn", "default", "half (tensor cores, FP32 accumulation)"),
+    ("bfloat16", "bfloat16", "convt1d", "cudnn", "default",
+     "bfloat16 (tensor cores, FP32 accumulation)"),
+)
 
 
 class Case:
@@ -121,20 +130,20 @@ def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def build_sections(cases, shapes, torch_ms, dtypes):
-    """Per dtype, one row dict per shape with every number the table and the plot show."""
+def build_sections(cases, shapes, torch_ms):
+    """Per mode, one row dict per shape with every number the table and the plot show."""
     sections = []
-    for dtype in dtypes:
+    for key, dtype, impl, cudnn_impl, torch_math, title in MODES:
         rows = []
         for shape in shapes:
-            conv = cases.get((shape, dtype, "convt1d"))
-            cudnn = cases.get((shape, dtype, MATCHING_CUDNN[dtype]))
-            if conv is None and cudnn is None:
+            conv = cases.get((shape, dtype, impl))
+            cudnn = cases.get((shape, dtype, cudnn_impl))
+            if conv is None:
                 continue
             row = {"shape": shape, "dtype": dtype}
             row["convt1d"] = conv.ms if conv else None
             row["cudnn"] = cudnn.ms if cudnn else None
-            row["torch"] = torch_ms.get((shape, dtype, MATCHING_MATH[dtype]))
+            row["torch"] = torch_ms.get((shape, dtype, torch_math))
             row["best"] = fastest(row["cudnn"], row["torch"])
             row["speedup"] = ratio(row["best"], row["convt1d"])
             row["speedup_cudnn"] = ratio(row["cudnn"], row["convt1d"])
@@ -154,16 +163,9 @@ def build_sections(cases, shapes, torch_ms, dtypes):
                 row["check"] = conv.label or ("MISMATCH" if conv.mismatch else "ok")
             if cudnn is not None and cudnn.mismatch:
                 row["check"] += "; cuDNN MISMATCH vs reference"
-            if dtype == "float":
-                tf32 = cases.get((shape, dtype, "cudnn_tf32"))
-                row["cudnn_tf32"] = tf32.ms if tf32 else None
-                row["torch_tf32"] = torch_ms.get((shape, dtype, "tf32"))
-                row["best_tf32"] = fastest(row["cudnn_tf32"], row["torch_tf32"])
-                row["speedup_tf32"] = ratio(row["best_tf32"], row["convt1d"])
-                row["floor_tf32"] = tf32.counter("floor_us", 1e-3) if tf32 else None
             rows.append(row)
         if rows:
-            sections.append({"dtype": dtype, "rows": rows})
+            sections.append({"key": key, "dtype": dtype, "title": title, "rows": rows})
     return sections
 
 
@@ -233,16 +235,17 @@ def header_lines(context, torch_header, bench_path):
         f"{fmt(tf32, '.0f')} TFLOP/s, BF16 GEMM {fmt(bf16, '.0f')} TFLOP/s.",
         "- floor = max(FLOPs / compute ceiling, minimum bytes / copy ceiling), with FLOPs = "
         "2·N·C_in·(C_out/groups)·K·L_in and minimum bytes = x + w + y once. The compute "
-        "ceiling is the FP32 FMA peak for exact float, the TF32 GEMM for TF32, the BF16 GEMM "
-        "for half and bfloat16.",
+        "ceiling is the FP32 FMA peak for exact float, the TF32 GEMM for TF32, a third of it "
+        "for 3xTF32 (three products per multiply-add), the BF16 GEMM for half and bfloat16.",
         "- Times in ms, CUDA events around single calls on random data, rotating over buffer "
         "sets so nothing is left in L2 from the previous call; the median over at least 0.2 s "
         "of calls (bench) or 10 calls and 0.2 s (PyTorch). best = the faster baseline in the same precision; speedup = best / "
         "convt1d (above 1: convt1d is faster). Compare only numbers from one run: they move by "
         "several percent between runs.",
         "- check: convt1d's output against a double-precision host reference at sampled points "
-        "(rel_ref) and against cuDNN over the whole output (rel_cudnn); tolerance 1e-4 for "
-        "float, 2e-2 for half and bfloat16. MISMATCH rows are left out of the geomeans.",
+        "(rel_ref) and against cuDNN in the matching precision over the whole output "
+        "(rel_cudnn); tolerance 1e-4 for exact float and 3xTF32, 1e-2 for TF32, 2e-2 for half "
+        "and bfloat16. MISMATCH rows are left out of the geomeans.",
         "",
     ]
     return lines
@@ -259,10 +262,8 @@ def geomean_line(rows, key, against):
 
 
 def section_lines(section, have_torch):
-    dtype, rows = section["dtype"], section["rows"]
-    title = {"float": "float (exact FP32)", "half": "half (FP32 accumulation)",
-             "bfloat16": "bfloat16 (FP32 accumulation)"}[dtype]
-    lines = [f"## {title}", "",
+    rows = section["rows"]
+    lines = [f"## {section['title']}", "",
              "| shape | convt1d | cuDNN-Find | PyTorch | best | speedup | floor | % of floor "
              "| GB/s | TFLOP/s | check |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -278,23 +279,6 @@ def section_lines(section, have_torch):
     if have_torch:
         lines.append(geomean_line(rows, "speedup_torch", "PyTorch eager"))
     lines.append("")
-    if dtype == "float":
-        lines += [
-            "### float: convt1d (exact FP32) against the TF32 baselines",
-            "",
-            "PyTorch's default for float convolutions allows TF32; these baselines round their "
-            "inputs to 10-bit mantissas, which convt1d's exact FP32 does not.",
-            "",
-            "| shape | convt1d | cuDNN-Find tf32 | PyTorch tf32 | best tf32 | speedup | "
-            "tf32 floor |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
-        for row in rows:
-            lines.append(
-                f"| {row['shape']} | {fmt_ms(row['convt1d'])} | {fmt_ms(row['cudnn_tf32'])} "
-                f"| {fmt_ms(row['torch_tf32'])} | {fmt_ms(row['best_tf32'])} "
-                f"| {fmt_speedup(row['speedup_tf32'], row['valid'])} "
-                f"| {fmt_ms(row['floor_tf32'])} |")
-        lines += ["", geomean_line(rows, "speedup_tf32", "the best TF32 baseline"), ""]
     return lines
 
 
@@ -304,7 +288,9 @@ def cudnn_choice_lines(sections):
     for section in sections:
         for row in section["rows"]:
             if row["cudnn_choice"]:
-                lines.append(f"| {row['shape']} | {section['dtype']} | {row['cudnn_choice']} |")
+                if section["key"] in ("float", "half", "bfloat16"):
+                    lines.append(f"| {row['shape']} | {section['dtype']} "
+                                 f"| {row['cudnn_choice']} |")
     return lines + [""]
 
 
@@ -320,8 +306,7 @@ def main():
 
     context, cases, shapes = load_bench(args.bench)
     torch_header, torch_ms = load_torch(args.torch) if args.torch else (None, {})
-    dtypes = [d for d in DTYPES if any(key[1] == d for key in cases)]
-    sections = build_sections(cases, shapes, torch_ms, dtypes)
+    sections = build_sections(cases, shapes, torch_ms)
 
     out_md = Path(args.out_md)
     out_png = Path(args.out_png) if args.out_png else out_md.with_suffix(".png")

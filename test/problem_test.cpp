@@ -363,6 +363,7 @@ TEST_CASE("problem: to_string gives a distinct sentence for each Status", "[prob
       Status::kNonPositiveOutputLength,
       Status::kSizeOverflow,
       Status::kNullPointer,
+      Status::kInvalidMathMode,
       Status::kCudaError,
   };
   std::set<std::string> seen;
@@ -381,6 +382,16 @@ TEST_CASE("problem: to_string gives a distinct sentence for each Status", "[prob
   CHECK(std::string(convt1d::to_string(convt1d::make_cuda_status(2))) ==
         convt1d::to_string(Status::kCudaError));
   STATIC_REQUIRE(convt1d::to_string(Status::kSuccess)[0] != '\0');
+}
+
+TEST_CASE("problem: math modes", "[problem]") {
+  STATIC_REQUIRE(convt1d::Options{}.math == convt1d::MathMode::kExact);
+  for (convt1d::MathMode math :
+       {convt1d::MathMode::kExact, convt1d::MathMode::kTF32, convt1d::MathMode::k3xTF32}) {
+    CHECK(convt1d::is_valid(math));
+  }
+  CHECK_FALSE(convt1d::is_valid(static_cast<convt1d::MathMode>(3)));
+  CHECK_FALSE(convt1d::is_valid(static_cast<convt1d::MathMode>(-1)));
 }
 
 TEST_CASE("problem: CUDA statuses carry the cudaError_t", "[problem]") {

@@ -1,6 +1,6 @@
 // PyTorch binding of convt1d: one function,
 //   conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1,
-//                    groups=1) -> Tensor
+//                    groups=1, math=0) -> Tensor
 // with the semantics of torch.nn.functional.conv_transpose1d (note: dilation before groups here;
 // convt1d_torch.py wraps it with F.conv_transpose1d's own argument order, use that).
 //
@@ -10,6 +10,8 @@
 //     by the library but not instantiated here, to keep the JIT build short.
 //   - x of shape (N, C_in, L_in), or unbatched (C_in, L_in) as PyTorch allows; weight of shape
 //     (C_in, C_out / groups, K); bias of shape (C_out).
+//   - math: convt1d::MathMode as an int (0 exact, 1 TF32, 2 3xTF32), for float32 only;
+//     convt1d_torch.py turns PyTorch's TF32 setting (or the caller's choice) into it.
 //   - Any strides: each input is passed through .contiguous(), which copies only tensors that
 //     are not contiguous already. The library checks pointer alignment itself, so a contiguous
 //     view at an odd storage offset is fine.
@@ -70,7 +72,8 @@ std::string describe(const convt1d::Problem& p) {
 
 at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
                             const std::optional<at::Tensor>& bias, int64_t stride, int64_t padding,
-                            int64_t output_padding, int64_t dilation, int64_t groups) {
+                            int64_t output_padding, int64_t dilation, int64_t groups,
+                            int64_t math) {
   // Devices first: a CPU tensor is the most likely mistake and deserves the plainest message.
   TORCH_CHECK(input.is_cuda(), "convt1d: x must be a CUDA tensor, got a tensor on ", input.device(),
               " (use torch.nn.functional.conv_transpose1d for CPU tensors)");
@@ -128,6 +131,12 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
               "convt1d: invalid problem: ", convt1d::to_string(validity), " (", describe(problem),
               ")");
 
+  TORCH_CHECK(math >= 0 && math <= 2 && convt1d::is_valid(static_cast<convt1d::MathMode>(math)),
+              "convt1d: math must be 0 (exact), 1 (TF32) or 2 (3xTF32), got ",
+              std::to_string(math));
+  convt1d::Options options;
+  options.math = static_cast<convt1d::MathMode>(math);
+
   // Every argument is checked; from here on the work runs on x's device.
   const c10::cuda::CUDAGuard device_guard(device);
   const at::Tensor x = (unbatched ? input.unsqueeze(0) : input).contiguous();
@@ -143,7 +152,7 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
                                                                : convt1d_torch::Element::kBFloat16;
   const convt1d::Status status = convt1d_torch::launch(
       problem, element, x.const_data_ptr(), w.const_data_ptr(),
-      b.has_value() ? b->const_data_ptr() : nullptr, y.mutable_data_ptr(), stream);
+      b.has_value() ? b->const_data_ptr() : nullptr, y.mutable_data_ptr(), stream, options);
   if (convt1d::is_cuda_error(status)) {
     const auto cuda_error = static_cast<cudaError_t>(convt1d::cuda_error_code(status));
     TORCH_CHECK(false, "convt1d: CUDA error ", cudaGetErrorName(cuda_error), " (",
@@ -161,7 +170,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("conv_transpose1d", &conv_transpose1d, pybind11::arg("x"), pybind11::arg("weight"),
         pybind11::arg("bias") = pybind11::none(), pybind11::arg("stride") = 1,
         pybind11::arg("padding") = 0, pybind11::arg("output_padding") = 0,
-        pybind11::arg("dilation") = 1, pybind11::arg("groups") = 1,
-        "y = conv_transpose1d(x, weight, bias, stride, padding, output_padding, dilation, groups) "
-        "on the current CUDA stream. Note the order: dilation before groups.");
+        pybind11::arg("dilation") = 1, pybind11::arg("groups") = 1, pybind11::arg("math") = 0,
+        "y = conv_transpose1d(x, weight, bias, stride, padding, output_padding, dilation, groups, "
+        "math) on the current CUDA stream. Note the order: dilation before groups. math: 0 "
+        "exact, 1 TF32, 2 3xTF32 (float32 only).");
 }

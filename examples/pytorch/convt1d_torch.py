@@ -17,6 +17,11 @@ What it does and does not do:
     no silent fallback to PyTorch, so a model that was meant to run on convt1d never runs
     elsewhere unnoticed. Call torch.nn.functional.conv_transpose1d for CPU tensors.
   - inputs of any strides: non-contiguous tensors are copied to contiguous ones first.
+  - float32 math follows PyTorch's own switch for convolutions: TF32 tensor cores when
+    torch.backends.cudnn.conv.fp32_precision is "tf32" (or, on older PyTorch,
+    torch.backends.cudnn.allow_tf32 is True: PyTorch's default), exact float32 otherwise. Pass
+    math="exact", "tf32" or "3xtf32" (TF32 tensor cores at about float32 accuracy) to choose.
+    float16 and bfloat16 always run on tensor cores with float32 accumulation.
   - unbatched 2D input (C_in, L_in) like PyTorch; `output_size` in ConvTranspose1d.forward like
     PyTorch; padding_mode 'zeros' only (as PyTorch itself for transposed convolutions).
 """
@@ -34,6 +39,7 @@ import torch.nn as nn
 __all__ = [
     "ConvTranspose1d",
     "conv_transpose1d",
+    "default_math",
     "load_extension",
     "swap_conv_transpose1d",
 ]
@@ -43,6 +49,9 @@ _SOURCES = [_HERE / "convt1d_torch.cpp", _HERE / "convt1d_torch_launch.cu"]
 _INCLUDE_DIR = _HERE.parent.parent / "include"
 
 IntOrSingle = Union[int, Sequence[int]]
+
+# convt1d::MathMode values, as the binding takes them.
+MATH_MODES = {"exact": 0, "tf32": 1, "3xtf32": 2}
 
 
 @functools.lru_cache(maxsize=None)
@@ -73,6 +82,33 @@ def _single_int(name: str, value: IntOrSingle) -> int:
     return value
 
 
+def default_math() -> str:
+    """The float32 math PyTorch itself would use for a convolution now: "tf32" or "exact".
+
+    Reads torch.backends.cudnn.conv.fp32_precision, then its parents ("none" defers to them),
+    then the legacy torch.backends.cudnn.allow_tf32.
+    """
+    cudnn = torch.backends.cudnn
+    for owner in (getattr(cudnn, "conv", None), cudnn, torch.backends):
+        precision = getattr(owner, "fp32_precision", None) if owner is not None else None
+        if precision == "tf32":
+            return "tf32"
+        if precision == "ieee":
+            return "exact"
+    return "tf32" if cudnn.allow_tf32 else "exact"
+
+
+def _math_code(math: Optional[str]) -> int:
+    if math is None:
+        math = default_math()
+    if math not in MATH_MODES:
+        raise ValueError(
+            f"convt1d_torch: math must be None (follow PyTorch's TF32 setting), 'exact', 'tf32' "
+            f"or '3xtf32', got {math!r}"
+        )
+    return MATH_MODES[math]
+
+
 def _check_no_grad_needed(*tensors: Optional[torch.Tensor]) -> None:
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
         raise NotImplementedError(
@@ -91,13 +127,18 @@ def conv_transpose1d(
     output_padding: IntOrSingle = 0,
     groups: int = 1,
     dilation: IntOrSingle = 1,
+    *,
+    math: Optional[str] = None,
 ) -> torch.Tensor:
     """torch.nn.functional.conv_transpose1d, same arguments in the same order, forward only.
 
     input (N, C_in, L_in) or (C_in, L_in); weight (C_in, C_out / groups, K); bias (C_out) or None.
     All CUDA tensors on one device, of one dtype among float32, float16, bfloat16. Runs on the
     current CUDA stream. Raises NotImplementedError where autograd would need a gradient.
+    math (float32 only): None follows PyTorch's TF32 setting (default_math()); "exact", "tf32"
+    or "3xtf32" choose.
     """
+    math_code = _math_code(math)
     stride = _single_int("stride", stride)
     padding = _single_int("padding", padding)
     output_padding = _single_int("output_padding", output_padding)
@@ -121,6 +162,7 @@ def conv_transpose1d(
         output_padding=output_padding,
         dilation=dilation,
         groups=groups,
+        math=math_code,
     )
 
 
@@ -129,8 +171,18 @@ class ConvTranspose1d(nn.ConvTranspose1d):
 
     Same constructor, parameters (weight (C_in, C_out / groups, K), bias (C_out)), initialization
     and state_dict as nn.ConvTranspose1d: under one seed both draw the same weights, and either
-    loads the other's state_dict. Forward only (see conv_transpose1d).
+    loads the other's state_dict. Forward only (see conv_transpose1d). One keyword more: math
+    (None, "exact", "tf32", "3xtf32"; see conv_transpose1d), also settable as the attribute.
     """
+
+    def __init__(self, *args, math: Optional[str] = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _math_code(math)  # refuse a bad value now rather than at the first forward
+        self.math = math
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        return text if self.math is None else f"{text}, math={self.math!r}"
 
     def forward(self, input: torch.Tensor, output_size: Optional[Sequence[int]] = None):
         if self.padding_mode != "zeros":
@@ -157,21 +209,27 @@ class ConvTranspose1d(nn.ConvTranspose1d):
             output_padding,
             self.groups,
             self.dilation,
+            math=self.math,
         )
 
     @classmethod
-    def from_torch(cls, module: nn.ConvTranspose1d) -> "ConvTranspose1d":
+    def from_torch(
+        cls, module: nn.ConvTranspose1d, math: Optional[str] = None
+    ) -> "ConvTranspose1d":
         """A ConvTranspose1d that shares `module`'s parameters (no copy) and training mode.
 
         Raises ValueError for what convt1d cannot reproduce (see swap_conv_transpose1d).
         """
+        _math_code(math)
         reason = _unsupported_reason(module)
         if reason is not None:
             raise ValueError(f"convt1d_torch.ConvTranspose1d.from_torch: {reason}")
-        return cls._from_checked(module)
+        return cls._from_checked(module, math)
 
     @classmethod
-    def _from_checked(cls, module: nn.ConvTranspose1d) -> "ConvTranspose1d":
+    def _from_checked(
+        cls, module: nn.ConvTranspose1d, math: Optional[str] = None
+    ) -> "ConvTranspose1d":
         # Built on the meta device so that nothing is allocated and no random number is drawn,
         # then given the original Parameter objects.
         replacement = cls(
@@ -187,6 +245,7 @@ class ConvTranspose1d(nn.ConvTranspose1d):
             padding_mode=module.padding_mode,
             device="meta",
             dtype=module.weight.dtype,
+            math=math,
         )
         replacement.weight = module.weight
         if module.bias is not None:
@@ -232,7 +291,7 @@ def _unsupported_reason(module: nn.Module) -> Optional[str]:
     return None
 
 
-def swap_conv_transpose1d(model: nn.Module) -> nn.Module:
+def swap_conv_transpose1d(model: nn.Module, math: Optional[str] = None) -> nn.Module:
     """Replaces every nn.ConvTranspose1d in `model` by a ConvTranspose1d sharing its parameters.
 
     Returns the model (the replacement itself where `model` is an nn.ConvTranspose1d). A module
@@ -240,7 +299,9 @@ def swap_conv_transpose1d(model: nn.Module) -> nn.Module:
     already ConvTranspose1d are kept. All modules are checked first: if any cannot be replaced
     (padding_mode other than 'zeros', hooks, parametrizations, a subclass, a tuple argument of
     length other than 1) a ValueError names each of them and the model is left exactly as it was.
+    math is given to every replacement (see conv_transpose1d).
     """
+    _math_code(math)
     problems = []
     for name, module in model.named_modules():
         if isinstance(module, nn.ConvTranspose1d) and not isinstance(module, ConvTranspose1d):
@@ -260,7 +321,7 @@ def swap_conv_transpose1d(model: nn.Module) -> nn.Module:
     replacements = {}
     for module in model.modules():
         if needs_swap(module) and id(module) not in replacements:
-            replacements[id(module)] = ConvTranspose1d._from_checked(module)
+            replacements[id(module)] = ConvTranspose1d._from_checked(module, math)
     if needs_swap(model):
         return replacements[id(model)]
     # parent._modules, not named_children(): the latter skips a module's second occurrence.

@@ -8,10 +8,11 @@ namespace {
 
 template <class T>
 convt1d::Status launch_typed(const convt1d::Problem& problem, const void* x, const void* weight,
-                             const void* bias, void* y, cudaStream_t stream) {
+                             const void* bias, void* y, cudaStream_t stream,
+                             const convt1d::Options& options) {
   return convt1d::conv_transpose1d<T>(problem, static_cast<const T*>(x),
                                       static_cast<const T*>(weight), static_cast<const T*>(bias),
-                                      static_cast<T*>(y), stream);
+                                      static_cast<T*>(y), stream, options);
 }
 
 }  // namespace
@@ -19,12 +20,15 @@ convt1d::Status launch_typed(const convt1d::Problem& problem, const void* x, con
 // torch's c10::Half and c10::BFloat16 are one 16-bit value each, bit-compatible with __half and
 // __nv_bfloat16, so their storage is passed through as it is.
 convt1d::Status launch(const convt1d::Problem& problem, Element element, const void* x,
-                       const void* weight, const void* bias, void* y, cudaStream_t stream) {
+                       const void* weight, const void* bias, void* y, cudaStream_t stream,
+                       const convt1d::Options& options) {
   switch (element) {
-    case Element::kFloat32: return launch_typed<float>(problem, x, weight, bias, y, stream);
-    case Element::kFloat16: return launch_typed<__half>(problem, x, weight, bias, y, stream);
+    case Element::kFloat32:
+      return launch_typed<float>(problem, x, weight, bias, y, stream, options);
+    case Element::kFloat16:
+      return launch_typed<__half>(problem, x, weight, bias, y, stream, options);
     case Element::kBFloat16:
-      return launch_typed<__nv_bfloat16>(problem, x, weight, bias, y, stream);
+      return launch_typed<__nv_bfloat16>(problem, x, weight, bias, y, stream, options);
   }
   return convt1d::make_cuda_status(cudaErrorInvalidValue);  // not an Element
 }

@@ -14,6 +14,7 @@ enum class Element { kFloat32, kFloat16, kBFloat16 };
 
 // convt1d::conv_transpose1d on raw device pointers of `element`; bias may be null.
 convt1d::Status launch(const convt1d::Problem& problem, Element element, const void* x,
-                       const void* weight, const void* bias, void* y, cudaStream_t stream);
+                       const void* weight, const void* bias, void* y, cudaStream_t stream,
+                       const convt1d::Options& options);
 
 }  // namespace convt1d_torch

@@ -8,7 +8,10 @@ runs a kernel builds the extension (a minute or two; cached by PyTorch afterward
 
 Every result is compared with F.conv_transpose1d computed in float64 on the CPU from the same
 (already rounded) inputs, by relative L2 error ||y - ref|| / ||ref||: 1e-5 for float32 (exact
-float32 arithmetic), 1e-2 for float16 and bfloat16 (rounding of the output).
+float32 arithmetic), 1e-2 for float16 and bfloat16 (rounding of the output). PyTorch's TF32
+switch is turned off for every test (fixture exact_float32_by_default), so that float32 means
+exact float32; the math-mode tests turn it on where they need it, and check TF32 (5e-4 over all
+random cases together) and 3xTF32 (1e-5) results.
 """
 
 from __future__ import annotations
@@ -31,6 +34,33 @@ import convt1d_torch  # noqa: E402
 requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 DTYPES = [torch.float32, torch.float16, torch.bfloat16]
+
+
+def set_pytorch_tf32(allowed: bool) -> None:
+    """PyTorch's TF32 switch for cuDNN convolutions, through the API this version has."""
+    conv = getattr(torch.backends.cudnn, "conv", None)
+    if conv is not None and hasattr(conv, "fp32_precision"):
+        conv.fp32_precision = "tf32" if allowed else "ieee"
+    else:
+        torch.backends.cudnn.allow_tf32 = allowed
+
+
+@pytest.fixture(autouse=True)
+def exact_float32_by_default():
+    """Every test starts with TF32 off (math=None then means exact), and PyTorch's setting is
+    restored afterwards."""
+    conv = getattr(torch.backends.cudnn, "conv", None)
+    if conv is not None and hasattr(conv, "fp32_precision"):
+        saved = conv.fp32_precision
+        conv.fp32_precision = "ieee"
+        yield
+        conv.fp32_precision = saved
+    else:
+        saved = torch.backends.cudnn.allow_tf32
+        torch.backends.cudnn.allow_tf32 = False
+        yield
+        torch.backends.cudnn.allow_tf32 = saved
+
 TOLERANCE = {torch.float32: 1e-5, torch.float16: 1e-2, torch.bfloat16: 1e-2}
 
 
@@ -169,9 +199,10 @@ def reference(case: Case, x, w, b) -> torch.Tensor:
     )
 
 
-def run(case: Case, x, w, b) -> torch.Tensor:
+def run(case: Case, x, w, b, math=None) -> torch.Tensor:
     return convt1d_torch.conv_transpose1d(
-        x, w, b, case.stride, case.padding, case.output_padding, case.groups, case.dilation
+        x, w, b, case.stride, case.padding, case.output_padding, case.groups, case.dilation,
+        math=math,
     )
 
 
@@ -189,6 +220,71 @@ def test_matches_pytorch(name, dtype):
     assert y.shape == expected.shape, case
     assert y.dtype == dtype and y.device == x.device
     assert rel_l2(y, expected) <= TOLERANCE[dtype], case
+
+
+# TF32 rounds both operands of a product to a 10-bit mantissa: any one result is within about
+# 2^-10 relative; over many random problems the error is about 2.6e-4.
+MATH_TOLERANCE = {"tf32": 2e-3, "3xtf32": 1e-5}
+POOLED_TOLERANCE = {"tf32": 5e-4, "3xtf32": 1e-5}
+
+
+@requires_cuda
+@pytest.mark.parametrize("math", ["tf32", "3xtf32"])
+def test_float32_math_modes_match_pytorch(math):
+    error_sq, reference_sq = 0.0, 0.0
+    for name in sorted(ALL_CASES):
+        case = ALL_CASES[name]
+        x, w, b = make_tensors(case, torch.float32, seed=sorted(ALL_CASES).index(name))
+        y = run(case, x, w, b, math=math)
+        expected = reference(case, x, w, b)
+        error = rel_l2(y, expected)
+        assert error <= MATH_TOLERANCE[math], (name, case, error)
+        error_sq += (y.double().cpu() - expected).square().sum().item()
+        reference_sq += expected.square().sum().item()
+    pooled = (error_sq / reference_sq) ** 0.5
+    assert pooled <= POOLED_TOLERANCE[math], pooled
+    if math == "tf32":
+        assert pooled > 1e-6, "TF32 left no trace: the operands were not rounded"
+
+
+@requires_cuda
+def test_default_math_follows_pytorch_tf32_switch():
+    case = Case(2, 64, 48, 200, 4, stride=2, padding=1)
+    x, w, b = make_tensors(case, torch.float32, seed=7)
+    exact = run(case, x, w, b, math="exact")
+    tf32 = run(case, x, w, b, math="tf32")
+    assert not torch.equal(exact, tf32)
+    set_pytorch_tf32(False)
+    assert convt1d_torch.default_math() == "exact"
+    assert torch.equal(run(case, x, w, b), exact)
+    set_pytorch_tf32(True)
+    assert convt1d_torch.default_math() == "tf32"
+    assert torch.equal(run(case, x, w, b), tf32)
+    module = convt1d_torch.ConvTranspose1d(64, 48, 4, stride=2, padding=1, math="exact").cuda()
+    with torch.no_grad():
+        module.weight.copy_(w)
+        module.bias.copy_(b)
+        assert torch.equal(module(x), exact)  # an explicit math wins over PyTorch's switch
+
+
+def test_invalid_math_is_refused():
+    with pytest.raises(ValueError, match="math must be"):
+        convt1d_torch.ConvTranspose1d(4, 4, 3, math="fp64")
+    layer = nn.ConvTranspose1d(4, 4, 3)
+    with pytest.raises(ValueError, match="math must be"):
+        convt1d_torch.swap_conv_transpose1d(layer, math="TF32")
+    with pytest.raises(ValueError, match="math must be"):
+        convt1d_torch.conv_transpose1d(
+            torch.zeros(1, 4, 8), torch.zeros(4, 4, 3), math="half"
+        )
+
+
+@requires_cuda
+def test_binding_refuses_an_unknown_math_code():
+    x = torch.randn(1, 4, 8, device="cuda")
+    w = torch.randn(4, 2, 3, device="cuda")
+    with pytest.raises(RuntimeError, match="math must be 0"):
+        convt1d_torch.load_extension().conv_transpose1d(x, w, None, math=3)
 
 
 @requires_cuda

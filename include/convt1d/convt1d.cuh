@@ -14,18 +14,29 @@ namespace convt1d {
 
 // y = conv_transpose1d(x, w, bias) on `stream`, with PyTorch's semantics (see Problem).
 // T is float, double, __half or __nv_bfloat16. bias may be nullptr. All pointers are device
-// pointers. Asynchronous: returns once the work is queued; never synchronizes, never allocates,
-// so it may be captured into a CUDA graph. On any failure before the launch, y is not touched.
+// pointers. options.math chooses how float multiplies (see MathMode); __half and __nv_bfloat16
+// use tensor cores, double never does. Asynchronous: returns once the work is queued; never
+// synchronizes, never allocates, so it may be captured into a CUDA graph. On any failure before
+// the launch, y is not touched.
+template <class T>
+Status conv_transpose1d(const Problem& problem, const T* x, const T* w,
+                        const cuda::std::type_identity_t<T>* bias, T* y, cudaStream_t stream,
+                        const Options& options) {
+  static_assert(detail::is_supported_element_v<T>,
+                "convt1d supports float, double, __half and __nv_bfloat16");
+  if (Status status = validate(problem); status != Status::kSuccess) return status;
+  if (!is_valid(options.math)) return Status::kInvalidMathMode;
+  if (problem.batch == 0) return Status::kSuccess;  // empty output: nothing to launch
+  if (x == nullptr || w == nullptr || y == nullptr) return Status::kNullPointer;
+  return detail::launch(problem, x, w, bias, y, stream, options);
+}
+
+// The same with default Options: exact float.
 template <class T>
 Status conv_transpose1d(const Problem& problem, const T* x, const T* w,
                         const cuda::std::type_identity_t<T>* bias, T* y,
                         cudaStream_t stream = nullptr) {
-  static_assert(detail::is_supported_element_v<T>,
-                "convt1d supports float, double, __half and __nv_bfloat16");
-  if (Status status = validate(problem); status != Status::kSuccess) return status;
-  if (problem.batch == 0) return Status::kSuccess;  // empty output: nothing to launch
-  if (x == nullptr || w == nullptr || y == nullptr) return Status::kNullPointer;
-  return detail::launch(problem, x, w, bias, y, stream);
+  return conv_transpose1d(problem, x, w, bias, y, stream, Options{});
 }
 
 }  // namespace convt1d

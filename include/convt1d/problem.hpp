@@ -15,6 +15,25 @@ struct Problem {
   int64_t stride = 1, padding = 0, output_padding = 0, dilation = 1, groups = 1;
 };
 
+// How float problems multiply (the other element types ignore it: double is always exact,
+// __half and __nv_bfloat16 always multiply on tensor cores with float accumulation).
+//   kExact   float fused multiply-adds, as PyTorch with TF32 disabled.
+//   kTF32    operands rounded to TF32 (10-bit mantissa), products on tensor cores, float
+//            accumulation: what PyTorch does for float convolutions by default.
+//   k3xTF32  each operand split into a TF32 value and a TF32 remainder, three tensor-core
+//            products (the remainders' product dropped): about float accuracy at tensor-core
+//            speed.
+enum class MathMode : int32_t { kExact = 0, kTF32 = 1, k3xTF32 = 2 };
+
+// Choices of a call that do not change its result's definition, only how it is computed.
+struct Options {
+  MathMode math = MathMode::kExact;
+};
+
+constexpr bool is_valid(MathMode math) {
+  return math == MathMode::kExact || math == MathMode::kTF32 || math == MathMode::k3xTF32;
+}
+
 // Failure kinds. Values below kCudaError name a problem the caller can fix before calling again;
 // a CUDA failure is kCudaError + the cudaError_t value (see is_cuda_error / cuda_error_code).
 enum class Status : int32_t {
@@ -33,6 +52,7 @@ enum class Status : int32_t {
   kNonPositiveOutputLength,        // output_length(problem) <= 0
   kSizeOverflow,                   // a tensor size or offset does not fit in int64_t
   kNullPointer,                    // a non-empty tensor was given as nullptr (GPU entry point)
+  kInvalidMathMode,                // Options::math is not one of the MathMode values
   kCudaError = 1000,               // base: the CUDA error code is added to it
 };
 
@@ -144,6 +164,8 @@ constexpr const char* to_string(Status status) {
       return "a tensor size or offset of this problem does not fit in a 64-bit integer";
     case Status::kNullPointer:
       return "x, w and y must be non-null device pointers when their tensors are non-empty";
+    case Status::kInvalidMathMode:
+      return "options.math must be MathMode::kExact, MathMode::kTF32 or MathMode::k3xTF32";
     default: break;
   }
   if (is_cuda_error(status)) {

@@ -39,6 +39,38 @@ struct GemmTile {
                 "every thread stages the same number of inputs");
 };
 
+// The phase-GEMM kernel on tensor cores: the same block tile (kBlockChannels x kBlockPositions of
+// one phase), split among kWarpsChannels x kWarpsPositions warps; each warp owns a
+// kWarpChannels x kWarpPositions sub-tile made of 16 x 8 MMA fragments. A stage reduces over
+// kReductionWords 32-bit shared-memory words: one float each in the TF32 modes, a pair of
+// consecutive input channels each for __half and __nv_bfloat16.
+template <int BlockChannels, int BlockPositions, int ReductionWords, int WarpsChannels,
+          int WarpsPositions, int MinBlocksPerMultiprocessor>
+struct MmaTile {
+  static constexpr int kBlockChannels = BlockChannels;
+  static constexpr int kBlockPositions = BlockPositions;
+  static constexpr int kReductionWords = ReductionWords;
+  static constexpr int kWarpsChannels = WarpsChannels;
+  static constexpr int kWarpsPositions = WarpsPositions;
+  static constexpr int kWarpChannels = BlockChannels / WarpsChannels;
+  static constexpr int kWarpPositions = BlockPositions / WarpsPositions;
+  static constexpr int kThreads = 32 * WarpsChannels * WarpsPositions;
+  static constexpr int kMinBlocksPerMultiprocessor = MinBlocksPerMultiprocessor;
+
+  static_assert(BlockChannels % WarpsChannels == 0 && kWarpChannels % 16 == 0,
+                "a warp's channels are whole 16-row MMA fragments");
+  static_assert(BlockPositions % WarpsPositions == 0 && kWarpPositions % 8 == 0,
+                "a warp's positions are whole 8-column MMA fragments");
+  static_assert(ReductionWords % 8 == 0, "a stage is whole 8-word MMA steps");
+  static_assert(kThreads <= 1024, "at most 1024 threads");
+  static_assert(kThreads % BlockChannels == 0 && kThreads % BlockPositions == 0,
+                "each thread stages one channel column and one position column");
+  static_assert((BlockChannels * ReductionWords) % kThreads == 0 &&
+                    (BlockPositions * ReductionWords) % kThreads == 0,
+                "every thread stages the same number of words");
+  static_assert(MinBlocksPerMultiprocessor >= 1, "at least one block per multiprocessor");
+};
+
 // The direct kernel, for few channels per group (depthwise and the like): a block covers
 // kBlockPositions consecutive positions m of every phase of one output row; each thread
 // kPositionsPerThread of them, kThreads apart.

@@ -29,6 +29,7 @@
 
 namespace {
 
+using convt1d::MathMode;
 using convt1d::Problem;
 using convt1d::Status;
 using namespace convt1d_test;
@@ -61,6 +62,7 @@ template <class T>
 struct HostCase {
   Problem problem;
   bool with_bias = false;
+  convt1d::MathMode math = convt1d::MathMode::kExact;
   std::vector<T> x, w, bias;
 };
 
@@ -141,9 +143,11 @@ class DeviceCase {
 
   Status launch(cudaStream_t stream) {
     const T* bias = host_.with_bias ? bias_.data() + offsets_.bias : nullptr;
+    convt1d::Options options;
+    options.math = host_.math;
     return convt1d::conv_transpose1d<T>(host_.problem, x_.data() + offsets_.x,
                                         w_.data() + offsets_.w, bias, y_.data() + offsets_.y,
-                                        stream);
+                                        stream, options);
   }
 
   // The whole y buffer, offset and guard included; waits for `stream`.
@@ -170,9 +174,9 @@ NanCount count_nan(const std::vector<T>& buffer, int64_t offset, int64_t count) 
 }
 
 // Checks a downloaded y buffer ([y_offset elements | y | guard]): guards intact, no NaN left,
-// relative L2 error against the float64 reference within tolerance<T>.
+// relative L2 error against the float64 reference within tolerance<T>. Returns the error.
 template <class T>
-void check_output(const HostCase<T>& host, const std::vector<T>& buffer, int64_t y_offset) {
+Accuracy check_output(const HostCase<T>& host, const std::vector<T>& buffer, int64_t y_offset) {
   const Problem& p = host.problem;
   const int64_t count = y_elements(p);
   REQUIRE(static_cast<int64_t>(buffer.size()) == y_offset + count + kGuardElements);
@@ -197,51 +201,63 @@ void check_output(const HostCase<T>& host, const std::vector<T>& buffer, int64_t
   }
   const int64_t terms = max_terms_per_output(p, host.with_bias);
   const Accuracy accuracy = relative_error(got, expected.value, expected.magnitude, terms);
-  const double bound = tolerance<T>(terms);
-  INFO(type_name<T>() << ": relative L2 error " << accuracy.relative_error << ", tolerance "
-                      << bound << " (" << terms << " terms per output)");
+  const double bound = tolerance<T>(terms, host.math);
+  INFO(type_name<T>() << ", " << math_name(host.math) << ": relative L2 error "
+                      << accuracy.relative_error << ", tolerance " << bound << " (" << terms
+                      << " terms per output)");
   if (accuracy.worst >= 0) {
     INFO("largest difference at " << position(p, accuracy.worst) << ": got " << accuracy.worst_got
                                   << ", expected " << accuracy.worst_expected);
     REQUIRE(accuracy.relative_error <= bound);
   }
+  return accuracy;
 }
 
 // Upload, poison, launch on `stream`, download and check.
 template <class T>
-void run_and_check(const HostCase<T>& host, Offsets offsets = {}, cudaStream_t stream = nullptr) {
+Accuracy run_and_check(const HostCase<T>& host, Offsets offsets = {},
+                       cudaStream_t stream = nullptr) {
   DeviceCase<T> device(host, offsets);
   device.upload(stream);
   REQUIRE(device.launch(stream) == Status::kSuccess);
   REQUIRE_CUDA(cudaGetLastError());
   const std::vector<T> buffer = device.download(stream);
   REQUIRE_CUDA(cudaGetLastError());
-  check_output(host, buffer, offsets.y);
+  return check_output(host, buffer, offsets.y);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The random sweep
 
+// Returns the relative L2 error of all the sweep's outputs together (each problem weighted by its
+// scale).
 template <class T>
-void run_sweep(uint64_t sweep_id, int64_t problems, const SweepLimits& limits) {
+double run_sweep(uint64_t sweep_id, int64_t problems, const SweepLimits& limits,
+                 convt1d::MathMode math = convt1d::MathMode::kExact) {
   const uint64_t base = base_seed();
   int64_t first = 0, last = problems;
   if (const char* only = std::getenv("CONVT1D_TEST_INDEX")) {
     first = std::strtoll(only, nullptr, 0);
     last = first + 1;
   }
+  double error2 = 0, scale2 = 0;
   for (int64_t index = first; index < last; ++index) {
     const uint64_t seed = case_seed(base, sweep_id * 16 + type_tag<T>(), index);
     std::mt19937_64 rng(seed);
     const SweepCase sweep_case = draw_sweep_case(index, rng, limits);
-    INFO(type_name<T>() << " sweep problem " << index << " of " << problems << ": "
+    INFO(type_name<T>() << " (" << math_name(math) << ") sweep problem " << index << " of "
+                        << problems << ": "
                         << describe(sweep_case.problem)
                         << (sweep_case.with_bias ? " with bias" : " without bias"));
     INFO("replay it alone: CONVT1D_TEST_SEED=" << base << " CONVT1D_TEST_INDEX=" << index
                                                << " (its own seed is " << seed << ")");
-    const HostCase<T> host = make_host_case<T>(sweep_case.problem, sweep_case.with_bias, rng);
-    run_and_check(host);
+    HostCase<T> host = make_host_case<T>(sweep_case.problem, sweep_case.with_bias, rng);
+    host.math = math;
+    const Accuracy accuracy = run_and_check(host);
+    error2 += accuracy.error_norm * accuracy.error_norm;
+    scale2 += accuracy.scale * accuracy.scale;
   }
+  return scale2 > 0 ? std::sqrt(error2 / scale2) : 0.0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,6 +271,7 @@ struct SampledRun {
                                  // on each side
   int64_t random_samples = 4000;
   bool skip_if_out_of_memory = false;
+  MathMode math = MathMode::kExact;
 };
 
 void run_sampled_check(const SampledRun& run, uint64_t seed) {
@@ -262,8 +279,8 @@ void run_sampled_check(const SampledRun& run, uint64_t seed) {
   REQUIRE(convt1d::validate(p) == Status::kSuccess);
   const int64_t y_count = y_elements(p);
   const int64_t out_length = convt1d::output_length(p);
-  INFO("float, " << describe(p) << (run.with_bias ? " with bias" : " without bias") << ", seed "
-                 << seed);
+  INFO("float (" << math_name(run.math) << "), " << describe(p)
+                 << (run.with_bias ? " with bias" : " without bias") << ", seed " << seed);
 
   DeviceBuffer<float> x, w, bias, y;
   cudaError_t error = x.try_allocate(x_elements(p));
@@ -293,9 +310,11 @@ void run_sampled_check(const SampledRun& run, uint64_t seed) {
   copy_to_device(w.data(), host_w, stream);
   copy_to_device(bias.data(), host_bias, stream);
   poison(y.data(), y.size(), stream);
+  convt1d::Options options;
+  options.math = run.math;
   REQUIRE(convt1d::conv_transpose1d<float>(p, x.data(), w.data(),
                                            run.with_bias ? bias.data() : nullptr, y.data(),
-                                           stream) == Status::kSuccess);
+                                           stream, options) == Status::kSuccess);
   REQUIRE_CUDA(cudaGetLastError());
   REQUIRE_CUDA(cudaDeviceSynchronize());
 
@@ -338,7 +357,7 @@ void run_sampled_check(const SampledRun& run, uint64_t seed) {
   }
   const int64_t terms = max_terms_per_output(p, run.with_bias);
   const Accuracy accuracy = relative_error(got, expected, magnitude, terms);
-  const double bound = tolerance<float>(terms);
+  const double bound = tolerance<float>(terms, run.math);
   INFO(positions.size() << " sampled outputs: relative L2 error " << accuracy.relative_error
                         << ", tolerance " << bound << " (" << terms << " terms per output)");
   REQUIRE(accuracy.worst >= 0);
@@ -424,6 +443,27 @@ TEMPLATE_TEST_CASE("gather: quick random sweep", "[gather][sweep][quick]", float
   run_sweep<TestType>(2, 32, SweepLimits{200'000, 200'000, 40'000'000});
 }
 
+// float on tensor cores: ~300 problems per mode. The TF32 sweep's pooled error is held to the
+// documented 5e-4 (each problem to its own worst-case bound, see tolerance()).
+TEST_CASE("gather: random sweep, TF32 and 3xTF32", "[gather][sweep][tf32][large]") {
+  const double tf32 =
+      run_sweep<float>(3, 300, SweepLimits{2'000'000, 2'000'000, 40'000'000}, MathMode::kTF32);
+  INFO("TF32 sweep: relative L2 error of all outputs together " << tf32);
+  CHECK(tf32 <= kTf32PooledTolerance);
+  if (std::getenv("CONVT1D_TEST_INDEX") == nullptr) {
+    CHECK(tf32 > 0);  // rounded operands must show: a zero error means TF32 was not used
+  }
+  run_sweep<float>(4, 300, SweepLimits{2'000'000, 2'000'000, 40'000'000}, MathMode::k3xTF32);
+}
+
+TEST_CASE("gather: quick random sweep, TF32 and 3xTF32", "[gather][sweep][tf32][quick]") {
+  const double tf32 =
+      run_sweep<float>(5, 32, SweepLimits{200'000, 200'000, 40'000'000}, MathMode::kTF32);
+  INFO("TF32 sweep: relative L2 error of all outputs together " << tf32);
+  CHECK(tf32 <= kTf32PooledTolerance);
+  run_sweep<float>(6, 32, SweepLimits{200'000, 200'000, 40'000'000}, MathMode::k3xTF32);
+}
+
 // Every public shape once, in float, at full size: the batch of kb64, kb74 and kb79 is NOT
 // downscaled, since no CPU cost depends on it here. A whole-output CPU reference of the suite would
 // be about 1e11 multiply-adds (even at batch 1), so outputs are checked at sampled positions: the
@@ -431,10 +471,12 @@ TEMPLATE_TEST_CASE("gather: quick random sweep", "[gather][sweep][quick]", float
 // gather_output() (tied to convt1d::reference by the oracle test above). Every output is checked
 // for NaN on the device. The shapes small enough (kb64_small) are also checked whole against
 // convt1d::reference.
+// Each in the three float math modes.
 TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
   for (size_t index = 0; index < std::size(kPublicShapes); ++index) {
     const Shape& shape = kPublicShapes[index];
-    DYNAMIC_SECTION(shape.name) {
+    for (const MathMode math : {MathMode::kExact, MathMode::kTF32, MathMode::k3xTF32})
+    DYNAMIC_SECTION(shape.name << " " << math_name(math)) {
       Problem p;
       p.batch = shape.batch;
       p.in_channels = shape.in_channels;
@@ -450,21 +492,24 @@ TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
 
       SampledRun run;
       run.problem = p;
+      run.math = math;
       const int64_t rows = p.batch * p.out_channels;
       const int64_t out_length = convt1d::output_length(p);
       // Both ends, the first row boundary, one in the middle and the start of the last row.
-      run.centers = {0,
-                     rows * out_length,
-                     out_length,
-                     p.out_channels * out_length,
-                     (rows / 2) * out_length,
-                     (rows - 1) * out_length};
+      run.centers = std::vector<int64_t>{0,
+                                         rows * out_length,
+                                         out_length,
+                                         p.out_channels * out_length,
+                                         (rows / 2) * out_length,
+                                         (rows - 1) * out_length};
       run_sampled_check(run, seed);
 
       if (macs(p) <= 100'000'000) {
         INFO("whole output against convt1d::reference: " << describe(p) << " with bias");
         std::mt19937_64 rng(seed);
-        run_and_check(make_host_case<float>(p, true, rng));
+        HostCase<float> host = make_host_case<float>(p, true, rng);
+        host.math = math;
+        run_and_check(host);
       }
     }
   }
@@ -512,6 +557,7 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
     Problem problem;
     Status expected;
     bool null_x = false, null_w = false, null_y = false;
+    MathMode math = MathMode::kExact;
   };
   auto with = [&valid](auto change) {
     Problem p = valid;
@@ -548,6 +594,10 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
       {"null x", valid, Status::kNullPointer, true, false, false},
       {"null w", valid, Status::kNullPointer, false, true, false},
       {"null y", valid, Status::kNullPointer, false, false, true},
+      {"math mode 3", valid, Status::kInvalidMathMode, false, false, false,
+       static_cast<MathMode>(3)},
+      {"math mode -1", valid, Status::kInvalidMathMode, false, false, false,
+       static_cast<MathMode>(-1)},
   };
 
   DeviceBuffer<T> x(x_elements(valid)), w(w_elements(valid)), bias(valid.out_channels),
@@ -557,12 +607,16 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
   REQUIRE_CUDA(cudaMemset(bias.data(), 0, bias.bytes()));
   for (const Invalid& c : cases) {
     INFO(type_name<T>() << ", " << c.what << ": " << describe(c.problem));
-    if (c.expected != Status::kNullPointer) CHECK(convt1d::validate(c.problem) == c.expected);
+    if (c.expected != Status::kNullPointer && c.expected != Status::kInvalidMathMode) {
+      CHECK(convt1d::validate(c.problem) == c.expected);
+    }
     REQUIRE_CUDA(cudaMemset(y.data(), 0xA5, y.bytes()));
     REQUIRE_CUDA(cudaDeviceSynchronize());
-    const Status status = convt1d::conv_transpose1d<T>(c.problem, c.null_x ? nullptr : x.data(),
-                                                       c.null_w ? nullptr : w.data(), bias.data(),
-                                                       c.null_y ? nullptr : y.data(), nullptr);
+    convt1d::Options options;
+    options.math = c.math;
+    const Status status = convt1d::conv_transpose1d<T>(
+        c.problem, c.null_x ? nullptr : x.data(), c.null_w ? nullptr : w.data(), bias.data(),
+        c.null_y ? nullptr : y.data(), nullptr, options);
     CHECK(status == c.expected);
     REQUIRE_CUDA(cudaDeviceSynchronize());
     REQUIRE_CUDA(cudaGetLastError());

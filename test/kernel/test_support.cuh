@@ -141,21 +141,36 @@ inline std::vector<double> absolute(std::vector<double> values) {
   return values;
 }
 
-// Accepted relative L2 error (see relative_error) for an element type, given the number of terms
-// summed into one output. float and double outputs are sums of `terms` products accumulated in
-// their own precision: the rounding error of a sequential sum grows like sqrt(terms), so the
-// bound does too beyond 64 terms. half and bfloat16 are accumulated in float, their error is the
-// final rounding of the output.
+// Accepted relative L2 error (see relative_error) for an element type and math mode, given the
+// number of terms summed into one output. float and double outputs are sums of `terms` products
+// accumulated in their own precision: the rounding error of a sequential sum grows like
+// sqrt(terms), so the bound does too beyond 64 terms. half and bfloat16 are accumulated in float,
+// their error is the final rounding of the output.
+// TF32 rounds both operands of each product to a 10-bit mantissa: a product is off by at most
+// 2^-10 of its size, which bounds any one problem's error; random data averages about 2.6e-4,
+// which the sweep checks over all its problems together (kTf32PooledTolerance). 3xTF32 keeps the
+// float bound.
 template <class T>
-double tolerance(int64_t terms) {
+double tolerance(int64_t terms, convt1d::MathMode math = convt1d::MathMode::kExact) {
   const double growth = std::max(1.0, std::sqrt(static_cast<double>(terms)) / 8.0);
   if constexpr (std::is_same_v<T, double>) {
     return 1e-12 * growth;
   } else if constexpr (std::is_same_v<T, float>) {
-    return 1e-6 * growth;
+    return math == convt1d::MathMode::kTF32 ? 1e-3 : 1e-6 * growth;
   } else {
     return 1e-2;
   }
+}
+
+inline constexpr double kTf32PooledTolerance = 5e-4;
+
+inline const char* math_name(convt1d::MathMode math) {
+  switch (math) {
+    case convt1d::MathMode::kExact: return "exact";
+    case convt1d::MathMode::kTF32: return "TF32";
+    case convt1d::MathMode::k3xTF32: return "3xTF32";
+  }
+  return "?";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,6 +455,7 @@ OutputValue gather_output(const convt1d::Problem& p, int64_t n, int64_t co, int6
 
 struct Accuracy {
   double relative_error = 0;
+  double error_norm = 0, scale = 0;  // relative_error = error_norm / scale
   int64_t worst = -1;  // the position (in the compared vectors) of the largest difference
   double worst_got = 0, worst_expected = 0;
 };
@@ -468,6 +484,8 @@ inline Accuracy relative_error(const std::vector<double>& got, const std::vector
   }
   const double typical = std::sqrt(magnitude2 / static_cast<double>(std::max<int64_t>(terms, 1)));
   const double scale = std::max(std::sqrt(expected2), typical);
+  accuracy.error_norm = std::sqrt(diff2);
+  accuracy.scale = scale;
   if (scale > 0) {
     accuracy.relative_error = std::sqrt(diff2) / scale;
   } else {  // an all-zero output: only an exact (or NaN) answer is meaningful

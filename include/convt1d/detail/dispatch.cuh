@@ -5,6 +5,7 @@
 
 #include <cuda_runtime.h>
 
+#include "../block/gemm_math.cuh"
 #include "../kernel/direct_kernel.cuh"
 #include "../kernel/gemm_kernel.cuh"
 #include "../problem.hpp"
@@ -20,20 +21,57 @@ using GemmMedium = GemmTile<64, 128, 8, 8, 8, 3>;   // 128 threads, <= 168 regis
 using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 registers
 using GemmShort = GemmTile<64, 32, 8, 4, 4, 4>;     // 128 threads, <= 128 registers
 using Direct = DirectTile<256, 4>;  // 256 threads, 1024 positions m per tile
+// Tensor-core tiles: 16 words of reduction per stage (16 input channels in TF32, 32 in 16-bit).
+using MmaLarge = MmaTile<128, 128, 16, 2, 4, 2>;  // 8 warps of 64 x 32
+using MmaMedium = MmaTile<64, 128, 16, 2, 2, 3>;  // 4 warps of 32 x 64
+using MmaShort = MmaTile<64, 64, 16, 2, 2, 4>;    // 4 warps of 32 x 32
 
-enum class KernelChoice { kDirect, kGemmLarge, kGemmMedium, kGemmNarrow, kGemmShort };
+enum class KernelChoice {
+  kDirect,
+  kGemmLarge,
+  kGemmMedium,
+  kGemmNarrow,
+  kGemmShort,
+  kMmaLarge,
+  kMmaMedium,
+  kMmaShort,
+};
+
+// Whether T under `math` multiplies on tensor cores (see MathMode).
+template <class T>
+constexpr bool uses_tensor_cores(MathMode math) {
+  if constexpr (cuda::std::is_same_v<T, float>) {
+    return math != MathMode::kExact;
+  } else {
+    return !cuda::std::is_same_v<T, double>;
+  }
+}
 
 // Largest weight slice (in_per_group x kernel_size) the direct kernel caches in shared memory.
 inline constexpr int64_t kDirectMaxWeights = 4096;  // 16 KiB of float, 32 KiB of double
 
+// How the phase-GEMM kernel covers a problem with Tile's blocks: tiles over one group's output
+// channels, over the positions of the longest phase, and in all.
+struct GemmTiling {
+  int64_t channel_tiles, position_tiles, total_tiles;
+};
+
+template <class Tile>
+constexpr GemmTiling gemm_tiling(int64_t batch, int64_t groups, int64_t out_per_group,
+                                 const PhaseGeometry& geometry) {
+  GemmTiling tiling{};
+  tiling.channel_tiles = (out_per_group + Tile::kBlockChannels - 1) / Tile::kBlockChannels;
+  tiling.position_tiles =
+      (geometry.max_m_count() + Tile::kBlockPositions - 1) / Tile::kBlockPositions;
+  tiling.total_tiles =
+      batch * groups * geometry.stride * tiling.position_tiles * tiling.channel_tiles;
+  return tiling;
+}
+
 template <class Tile>
 constexpr int64_t gemm_tile_count(const Problem& p) {
-  const int64_t out_per_group = p.out_channels / p.groups;
-  const int64_t phase_positions = (output_length(p) + p.stride - 1) / p.stride;
-  const int64_t channel_tiles = (out_per_group + Tile::kBlockChannels - 1) / Tile::kBlockChannels;
-  const int64_t position_tiles =
-      (phase_positions + Tile::kBlockPositions - 1) / Tile::kBlockPositions;
-  return p.batch * p.groups * p.stride * position_tiles * channel_tiles;
+  return gemm_tiling<Tile>(p.batch, p.groups, p.out_channels / p.groups, PhaseGeometry::from(p))
+      .total_tiles;
 }
 
 // Estimated time of a phase-GEMM tile shape, in arbitrary units: the waves of tiles the GPU
@@ -54,13 +92,28 @@ constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, doubl
 //    true reduction length, as long as its weights fit the shared-memory cache;
 //  - everything else is a phase GEMM, with the tile shape of the smallest gemm_tile_estimate():
 //    the 8 x 8-per-thread tiles do the most FMAs per shared-memory read, smaller tiles waste
-//    less on padding and fill the GPU's last wave better on short problems.
-constexpr KernelChoice select_config(const Problem& p, int multiprocessors) {
+//    less on padding and fill the GPU's last wave better on short problems. On tensor cores the
+//    same rule picks among the MMA tiles, where larger tiles read shared memory less per MMA.
+constexpr KernelChoice select_config(const Problem& p, int multiprocessors,
+                                     bool tensor_cores = false) {
   const int64_t in_per_group = p.in_channels / p.groups;
   const int64_t out_per_group = p.out_channels / p.groups;
   if ((out_per_group < 16 || in_per_group < 4) &&
       in_per_group * p.kernel_size <= kDirectMaxWeights) {
     return KernelChoice::kDirect;
+  }
+  if (tensor_cores) {
+    KernelChoice best = KernelChoice::kMmaLarge;
+    double best_estimate = gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0);
+    const auto consider = [&](KernelChoice choice, double estimate) {
+      if (estimate < best_estimate) {
+        best = choice;
+        best_estimate = estimate;
+      }
+    };
+    consider(KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85));
+    consider(KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7));
+    return best;
   }
   KernelChoice best = KernelChoice::kGemmLarge;
   double best_estimate = gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0);
@@ -87,19 +140,33 @@ inline Status last_launch_status() {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
-template <class T, class Tile>
+template <class T, class Math>
 Status launch_gemm(const kernel::ConvParams<T>& conv, cudaStream_t stream) {
   kernel::GemmParams<T> params;
   static_cast<kernel::ConvParams<T>&>(params) = conv;
-  params.channel_tiles =
-      (conv.out_per_group + Tile::kBlockChannels - 1) / Tile::kBlockChannels;
-  params.position_tiles = (conv.geometry.max_m_count() + Tile::kBlockPositions - 1) /
-                          Tile::kBlockPositions;
-  params.total_tiles = conv.batch * conv.groups * conv.geometry.stride * params.position_tiles *
-                       params.channel_tiles;
-  kernel::gemm_kernel<T, Tile>
-      <<<grid_for(params.total_tiles), Tile::kThreads, 0, stream>>>(params);
+  const GemmTiling tiling =
+      gemm_tiling<Math>(conv.batch, conv.groups, conv.out_per_group, conv.geometry);
+  params.channel_tiles = tiling.channel_tiles;
+  params.position_tiles = tiling.position_tiles;
+  params.total_tiles = tiling.total_tiles;
+  kernel::gemm_kernel<T, Math>
+      <<<grid_for(params.total_tiles), Math::kThreads, 0, stream>>>(params);
   return last_launch_status();
+}
+
+// A tensor-core tile shape with the instruction T and `math` call for.
+template <class T, class Tile>
+Status launch_mma(const kernel::ConvParams<T>& conv, MathMode math, cudaStream_t stream) {
+  if constexpr (cuda::std::is_same_v<T, float>) {
+    if (math == MathMode::k3xTF32) {
+      return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32x3Mma>>(conv, stream);
+    }
+    return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32Mma>>(conv, stream);
+  } else if constexpr (cuda::std::is_same_v<T, __half> || cuda::std::is_same_v<T, __nv_bfloat16>) {
+    return launch_gemm<T, block::MmaMath<T, Tile, warp::Half16Mma<T>>>(conv, stream);
+  } else {
+    return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));  // double: never chosen
+  }
 }
 
 template <class T, int kKernelSize>
@@ -168,24 +235,38 @@ inline Status multiprocessor_count(int& count) {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
-// Launches the kernel select_config() picks. The problem is valid and non-empty.
+// Launches the kernel select_config() picks. The problem and options are valid, the problem is
+// not empty.
 template <class T>
 Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* y,
-              cudaStream_t stream) {
+              cudaStream_t stream, const Options& options) {
   int multiprocessors = 0;
   if (Status status = multiprocessor_count(multiprocessors); status != Status::kSuccess) {
     return status;
   }
   const auto conv = kernel::ConvParams<T>::from(problem, x, w, bias, y);
-  switch (select_config(problem, multiprocessors)) {
-    case KernelChoice::kDirect:
-      return launch_direct_for_kernel_size(conv, multiprocessors, stream);
-    case KernelChoice::kGemmLarge: return launch_gemm<T, GemmLarge>(conv, stream);
-    case KernelChoice::kGemmMedium: return launch_gemm<T, GemmMedium>(conv, stream);
-    case KernelChoice::kGemmNarrow: return launch_gemm<T, GemmNarrow>(conv, stream);
-    case KernelChoice::kGemmShort: return launch_gemm<T, GemmShort>(conv, stream);
+  const bool tensor_cores = uses_tensor_cores<T>(options.math);
+  const KernelChoice choice = select_config(problem, multiprocessors, tensor_cores);
+  if (choice == KernelChoice::kDirect) {
+    return launch_direct_for_kernel_size(conv, multiprocessors, stream);
   }
-  return Status::kSuccess;
+  if constexpr (cuda::std::is_same_v<T, float> || cuda::std::is_same_v<T, double>) {
+    using block::SimtMath;
+    switch (choice) {
+      case KernelChoice::kGemmLarge: return launch_gemm<T, SimtMath<T, GemmLarge>>(conv, stream);
+      case KernelChoice::kGemmMedium: return launch_gemm<T, SimtMath<T, GemmMedium>>(conv, stream);
+      case KernelChoice::kGemmNarrow: return launch_gemm<T, SimtMath<T, GemmNarrow>>(conv, stream);
+      case KernelChoice::kGemmShort: return launch_gemm<T, SimtMath<T, GemmShort>>(conv, stream);
+      default: break;
+    }
+  }
+  switch (choice) {
+    case KernelChoice::kMmaLarge: return launch_mma<T, MmaLarge>(conv, options.math, stream);
+    case KernelChoice::kMmaMedium: return launch_mma<T, MmaMedium>(conv, options.math, stream);
+    case KernelChoice::kMmaShort: return launch_mma<T, MmaShort>(conv, options.math, stream);
+    default: break;
+  }
+  return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));  // no kernel for the choice
 }
 
 }  // namespace convt1d::detail

@@ -8,10 +8,16 @@
 // one (batch, group, phase). Each thread owns kThreadChannels x kThreadPositions accumulators:
 // kThreadChannels consecutive channels, and its positions in runs of 4 consecutive ones.
 //
-// Shared memory, per stage: the weight slice w[ci0 .. ci0 + kBlockReduction, co tile, k_i]
-// (the weight cache) and the input window x[ci0 .. ci0 + kBlockReduction, m tile - off_i],
-// both stored as [reduction][channel or position] in the accumulator type. Two stages: while
-// the block multiplies one, each thread holds its loads of the next in registers.
+// How a stage is multiplied is the Math policy's (block/gemm_math.cuh): SimtMath, where each
+// thread owns a register tile of channels x positions (float and double, exact), or MmaMath,
+// where each warp owns a grid of tensor-core fragments (TF32, 3xTF32, FP16, BF16). Everything
+// else is this file's and common to both.
+//
+// Shared memory, per stage: the weight slice w[ci0 .. ci0 + kReduction, co tile, k_i] (the
+// weight cache) and the input window x[ci0 .. ci0 + kReduction, m tile - off_i], both stored as
+// [reduction word][channel or position]; a word holds Math::kPack consecutive input channels.
+// Two stages: while the block multiplies one, each thread holds its loads of the next in
+// registers (Math::Staged), converted to words when stored.
 //
 // Loop order: input-channel chunks outer, taps of the phase inner, so consecutive stages read the
 // same input rows (shifted) and the same weight rows (next tap) and find them in L1.
@@ -19,8 +25,8 @@
 
 #include <cstdint>
 
+#include "../block/gemm_math.cuh"
 #include "../detail/element.cuh"
-#include "../tile_config.hpp"
 #include "conv_params.cuh"
 
 namespace convt1d::kernel {
@@ -32,57 +38,37 @@ struct GemmParams : ConvParams<T> {
   int64_t total_tiles = 0;     // batch x groups x stride x position_tiles x channel_tiles
 };
 
-template <class Acc, class Tile>
+template <class Math>
 struct GemmSharedStorage {
-  alignas(16) Acc weights[2][Tile::kBlockReduction][Tile::kBlockChannels];
-  alignas(16) Acc inputs[2][Tile::kBlockReduction][Tile::kBlockPositions];
+  typename Math::Stage stages[2];
 };
 
-namespace gemm_detail {
-
-// Four consecutive values from 16-byte-aligned shared memory, in as few reads as the type allows.
-template <class Acc>
-__device__ __forceinline__ void load_four(const Acc* source, Acc* destination) {
-  if constexpr (sizeof(Acc) == 4) {
-    const float4 v = *reinterpret_cast<const float4*>(source);
-    destination[0] = v.x, destination[1] = v.y, destination[2] = v.z, destination[3] = v.w;
-  } else {
-    const double2 low = *reinterpret_cast<const double2*>(source);
-    const double2 high = *reinterpret_cast<const double2*>(source + 2);
-    destination[0] = low.x, destination[1] = low.y, destination[2] = high.x, destination[3] = high.y;
-  }
-}
-
-}  // namespace gemm_detail
-
-template <class T, class Tile>
-__global__ void __launch_bounds__(Tile::kThreads, sizeof(detail::accumulator_t<T>) == 4
-                                                      ? Tile::kMinBlocksPerMultiprocessor
-                                                      : 1)
+template <class T, class Math>
+__global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiprocessor)
     gemm_kernel(const __grid_constant__ GemmParams<T> params) {
-  using Acc = detail::accumulator_t<T>;
-  constexpr int kChannels = Tile::kBlockChannels;
-  constexpr int kPositions = Tile::kBlockPositions;
-  constexpr int kReduction = Tile::kBlockReduction;
-  constexpr int kWeightLoads = kChannels * kReduction / Tile::kThreads;
-  constexpr int kInputLoads = kPositions * kReduction / Tile::kThreads;
-  static_assert(Tile::kThreads % kChannels == 0,
-                "a thread's staged weights share one channel column");
-  static_assert(Tile::kThreads % kPositions == 0,
-                "a thread's staged inputs share one position column");
+  using Staged = typename Math::Staged;
+  constexpr int kChannels = Math::kBlockChannels;
+  constexpr int kPositions = Math::kBlockPositions;
+  constexpr int kWords = Math::kReductionWords;
+  constexpr int kPack = Math::kPack;
+  constexpr int kReduction = kWords * kPack;  // input channels per stage
+  constexpr int kThreads = Math::kThreads;
+  constexpr int kWeightLoads = kChannels * kWords / kThreads;  // words per thread and stage
+  constexpr int kInputLoads = kPositions * kWords / kThreads;
+  static_assert(kThreads % kChannels == 0, "a thread's staged weights share one channel column");
+  static_assert(kThreads % kPositions == 0, "a thread's staged inputs share one position column");
 
-  __shared__ GemmSharedStorage<Acc, Tile> shared;
+  __shared__ GemmSharedStorage<Math> shared;
 
   const int thread = static_cast<int>(threadIdx.x);
-  const int position_thread = thread % Tile::kPositionThreads;
-  const int channel_thread = thread / Tile::kPositionThreads;
   const detail::PhaseGeometry& geometry = params.geometry;
 
-  // The staging slots of this thread: slot i of the weights is row weight_row + i * kWeightRowStep
-  // of column weight_column; likewise for the inputs. Rows are reduction indices (input channels
-  // of the chunk), columns are output channels or positions of the tile.
-  constexpr int kWeightRowStep = Tile::kThreads / kChannels;
-  constexpr int kInputRowStep = Tile::kThreads / kPositions;
+  // The staging slots of this thread: slot i of the weights is word row
+  // weight_row + i * kWeightRowStep of column weight_column, that is input channels
+  // (weight_row + i * kWeightRowStep) * kPack + p of the chunk, p < kPack; likewise for the
+  // inputs. Columns are output channels or positions of the tile.
+  constexpr int kWeightRowStep = kThreads / kChannels;
+  constexpr int kInputRowStep = kThreads / kPositions;
   const int weight_column = thread % kChannels, weight_row = thread / kChannels;
   const int input_column = thread % kPositions, input_row = thread / kPositions;
 
@@ -109,18 +95,19 @@ __global__ void __launch_bounds__(Tile::kThreads, sizeof(detail::accumulator_t<T
     const int64_t w_row_stride = params.out_per_group * params.kernel_size;  // one input channel
     const int64_t weight_channel = channel_begin + weight_column;
     const bool weight_column_valid = weight_channel < params.out_per_group;
-    const T* weight_source = params.w + (group * params.in_per_group + weight_row) * w_row_stride +
-                             (weight_column_valid ? weight_channel : 0) * params.kernel_size;
+    const T* weight_source =
+        params.w + (group * params.in_per_group + weight_row * kPack) * w_row_stride +
+        (weight_column_valid ? weight_channel : 0) * params.kernel_size;
     const T* input_source =
-        params.x + (n * params.in_channels + group * params.in_per_group + input_row) *
+        params.x + (n * params.in_channels + group * params.in_per_group + input_row * kPack) *
                        params.in_length;
     const int64_t input_window_begin = m_begin - phase.first_offset + input_column;
 
     const int64_t channel_chunks = (params.in_per_group + kReduction - 1) / kReduction;
     const int64_t stages = channel_chunks * phase.tap_count;
 
-    Acc weight_staging[kWeightLoads];
-    Acc input_staging[kInputLoads];
+    Staged weight_staging[kWeightLoads][kPack];
+    Staged input_staging[kInputLoads][kPack];
 
     // Global loads of one stage (input channels ci_begin.., tap number `tap`) into this thread's
     // staging registers; zero outside the tensors. A stage whose rows, channels and input window
@@ -138,51 +125,61 @@ __global__ void __launch_bounds__(Tile::kThreads, sizeof(detail::accumulator_t<T
           window_begin + kPositions <= params.in_length) {
 #pragma unroll
         for (int i = 0; i < kWeightLoads; ++i) {
-          weight_staging[i] =
-              detail::load_as_accumulator(weights + i * kWeightRowStep * w_row_stride);
+#pragma unroll
+          for (int p = 0; p < kPack; ++p) {
+            weight_staging[i][p] =
+                Math::load(weights + (i * kWeightRowStep * kPack + p) * w_row_stride);
+          }
         }
 #pragma unroll
         for (int i = 0; i < kInputLoads; ++i) {
-          input_staging[i] =
-              detail::load_as_accumulator(inputs + i * kInputRowStep * params.in_length);
+#pragma unroll
+          for (int p = 0; p < kPack; ++p) {
+            input_staging[i][p] =
+                Math::load(inputs + (i * kInputRowStep * kPack + p) * params.in_length);
+          }
         }
         return;
       }
 #pragma unroll
       for (int i = 0; i < kWeightLoads; ++i) {
-        const int row = weight_row + i * kWeightRowStep;
-        const bool valid = weight_column_valid && ci_begin + row < params.in_per_group;
-        weight_staging[i] = valid ? detail::load_as_accumulator(weights + i * kWeightRowStep *
-                                                                              w_row_stride)
-                                  : Acc(0);
+#pragma unroll
+        for (int p = 0; p < kPack; ++p) {
+          const int row = (weight_row + i * kWeightRowStep) * kPack + p;
+          const bool valid = weight_column_valid && ci_begin + row < params.in_per_group;
+          weight_staging[i][p] =
+              valid ? Math::load(weights + (i * kWeightRowStep * kPack + p) * w_row_stride)
+                    : Staged{};
+        }
       }
       const bool t_valid = t >= 0 && t < params.in_length;
 #pragma unroll
       for (int i = 0; i < kInputLoads; ++i) {
-        const int row = input_row + i * kInputRowStep;
-        const bool valid = t_valid && ci_begin + row < params.in_per_group;
-        input_staging[i] =
-            valid ? detail::load_as_accumulator(inputs + i * kInputRowStep * params.in_length)
-                  : Acc(0);
+#pragma unroll
+        for (int p = 0; p < kPack; ++p) {
+          const int row = (input_row + i * kInputRowStep) * kPack + p;
+          const bool valid = t_valid && ci_begin + row < params.in_per_group;
+          input_staging[i][p] =
+              valid ? Math::load(inputs + (i * kInputRowStep * kPack + p) * params.in_length)
+                    : Staged{};
+        }
       }
     };
     auto store_stage = [&](int buffer) {
 #pragma unroll
       for (int i = 0; i < kWeightLoads; ++i) {
-        shared.weights[buffer][weight_row + i * kWeightRowStep][weight_column] = weight_staging[i];
+        shared.stages[buffer].weights[weight_row + i * kWeightRowStep][weight_column] =
+            Math::pack(weight_staging[i]);
       }
 #pragma unroll
       for (int i = 0; i < kInputLoads; ++i) {
-        shared.inputs[buffer][input_row + i * kInputRowStep][input_column] = input_staging[i];
+        shared.stages[buffer].inputs[input_row + i * kInputRowStep][input_column] =
+            Math::pack(input_staging[i]);
       }
     };
 
-    Acc accumulators[Tile::kThreadChannels][Tile::kThreadPositions];
-#pragma unroll
-    for (int i = 0; i < Tile::kThreadChannels; ++i) {
-#pragma unroll
-      for (int j = 0; j < Tile::kThreadPositions; ++j) accumulators[i][j] = Acc(0);
-    }
+    typename Math::Accumulators accumulators;
+    Math::clear(accumulators);
 
     // Stages run input-channel chunk by chunk, the phase's taps inside each chunk; (ci, tap)
     // names the stage whose loads are in flight.
@@ -203,31 +200,7 @@ __global__ void __launch_bounds__(Tile::kThreads, sizeof(detail::accumulator_t<T
       const int buffer = static_cast<int>(stage & 1);
       const bool has_next = stage + 1 < stages;
       if (has_next) load_stage(ci, tap);  // in flight while this stage is multiplied
-#pragma unroll
-      for (int reduction = 0; reduction < kReduction; ++reduction) {
-        Acc weight_fragment[Tile::kThreadChannels];
-        Acc input_fragment[Tile::kThreadPositions];
-#pragma unroll
-        for (int i = 0; i < Tile::kThreadChannels; i += 4) {
-          gemm_detail::load_four(
-              &shared.weights[buffer][reduction][channel_thread * Tile::kThreadChannels + i],
-              &weight_fragment[i]);
-        }
-#pragma unroll
-        for (int run = 0; run < Tile::kRuns; ++run) {
-          gemm_detail::load_four(
-              &shared.inputs[buffer][reduction]
-                            [position_thread * Tile::kRun + run * Tile::kRunStride],
-              &input_fragment[run * Tile::kRun]);
-        }
-#pragma unroll
-        for (int i = 0; i < Tile::kThreadChannels; ++i) {
-#pragma unroll
-          for (int j = 0; j < Tile::kThreadPositions; ++j) {
-            accumulators[i][j] += weight_fragment[i] * input_fragment[j];
-          }
-        }
-      }
+      Math::multiply(shared.stages[buffer], accumulators, thread);
       if (has_next) {
         store_stage(buffer ^ 1);
         advance();
@@ -236,25 +209,15 @@ __global__ void __launch_bounds__(Tile::kThreads, sizeof(detail::accumulator_t<T
     }
 
     // Epilogue: bias, conversion, and the store of the phase's positions (stride apart in y).
-#pragma unroll
-    for (int i = 0; i < Tile::kThreadChannels; ++i) {
-      const int64_t co = channel_begin + channel_thread * Tile::kThreadChannels + i;
-      if (co >= params.out_per_group) continue;
+    Math::for_each(accumulators, thread, [&](int row, int column, detail::accumulator_t<T> value) {
+      const int64_t co = channel_begin + row;
+      if (co >= params.out_per_group || first_local_m + column >= phase.m_count) return;
       const int64_t channel = group * params.out_per_group + co;
-      const Acc bias =
-          params.bias != nullptr ? detail::load_as_accumulator(params.bias + channel) : Acc(0);
-      T* y_row = params.y + (n * params.out_channels + channel) * params.out_length;
-#pragma unroll
-      for (int run = 0; run < Tile::kRuns; ++run) {
-#pragma unroll
-        for (int e = 0; e < Tile::kRun; ++e) {
-          const int local = position_thread * Tile::kRun + run * Tile::kRunStride + e;
-          if (first_local_m + local >= phase.m_count) continue;
-          const int64_t j = (m_begin + local) * geometry.stride + r - geometry.padding;
-          y_row[j] = detail::from_accumulator<T>(accumulators[i][run * Tile::kRun + e] + bias);
-        }
-      }
-    }
+      if (params.bias != nullptr) value += detail::load_as_accumulator(params.bias + channel);
+      const int64_t j = (m_begin + column) * geometry.stride + r - geometry.padding;
+      params.y[(n * params.out_channels + channel) * params.out_length + j] =
+          detail::from_accumulator<T>(value);
+    });
   }
 }
 

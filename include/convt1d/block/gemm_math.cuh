@@ -1,0 +1,272 @@
+// How a block of the phase-GEMM kernel multiplies one shared-memory stage: the kernel's "math"
+// policy. The kernel (kernel/gemm_kernel.cuh) owns everything around it: which tile a block
+// computes, the global loads, the stages and the epilogue. A policy supplies
+//   Word, kPack, kPad    a shared-memory slot holds kPack consecutive reduction elements; rows
+//                        are padded by kPad slots;
+//   Staged, load, pack   what a thread holds between its global load and its shared store;
+//   Accumulators, multiply(stage, accumulators), for_each(accumulators, f(row, column, value))
+// and the tile's sizes and thread count.
+//
+//   SimtMath  float/double FMAs: each thread an outer product of kThreadChannels weights and
+//             kThreadPositions inputs per reduction step, like an SGEMM main loop.
+//   MmaMath   tensor cores: each warp a grid of 16 x 8 mma.sync fragments (warp/mma.cuh).
+#pragma once
+
+#include <cstdint>
+
+#include "../detail/element.cuh"
+#include "../tile_config.hpp"
+#include "../warp/mma.cuh"
+
+namespace convt1d::block {
+
+namespace math_detail {
+
+// Four consecutive values from 16-byte-aligned shared memory, in as few reads as the type allows.
+template <class Acc>
+__device__ __forceinline__ void load_four(const Acc* source, Acc* destination) {
+  if constexpr (sizeof(Acc) == 4) {
+    const float4 v = *reinterpret_cast<const float4*>(source);
+    destination[0] = v.x, destination[1] = v.y, destination[2] = v.z, destination[3] = v.w;
+  } else {
+    const double2 low = *reinterpret_cast<const double2*>(source);
+    const double2 high = *reinterpret_cast<const double2*>(source + 2);
+    destination[0] = low.x, destination[1] = low.y, destination[2] = high.x, destination[3] = high.y;
+  }
+}
+
+}  // namespace math_detail
+
+// Shared memory of one stage: the weight slice [reduction word][output channel] and the input
+// window [reduction word][position].
+template <class Word, int Rows, int ChannelColumns, int PositionColumns>
+struct GemmStage {
+  alignas(16) Word weights[Rows][ChannelColumns];
+  alignas(16) Word inputs[Rows][PositionColumns];
+};
+
+template <class T, class Tile>
+struct SimtMath {
+  using Acc = detail::accumulator_t<T>;
+  using Word = Acc;
+  using Staged = Acc;
+  static constexpr int kPack = 1;
+  static constexpr int kPad = 0;
+  static constexpr int kBlockChannels = Tile::kBlockChannels;
+  static constexpr int kBlockPositions = Tile::kBlockPositions;
+  static constexpr int kReductionWords = Tile::kBlockReduction;
+  static constexpr int kThreads = Tile::kThreads;
+  // Double accumulators take twice the registers: one block per multiprocessor.
+  static constexpr int kMinBlocksPerMultiprocessor =
+      sizeof(Acc) == 4 ? Tile::kMinBlocksPerMultiprocessor : 1;
+  using Stage = GemmStage<Word, kReductionWords, kBlockChannels, kBlockPositions>;
+
+  struct Accumulators {
+    Acc value[Tile::kThreadChannels][Tile::kThreadPositions];
+  };
+
+  __device__ __forceinline__ static Staged load(const T* address) {
+    return detail::load_as_accumulator(address);
+  }
+  __device__ __forceinline__ static Word pack(const Staged (&values)[1]) { return values[0]; }
+
+  __device__ __forceinline__ static void clear(Accumulators& accumulators) {
+#pragma unroll
+    for (int i = 0; i < Tile::kThreadChannels; ++i) {
+#pragma unroll
+      for (int j = 0; j < Tile::kThreadPositions; ++j) accumulators.value[i][j] = Acc(0);
+    }
+  }
+
+  // A thread's channels are kThreadChannels consecutive ones; its positions come in runs of
+  // Tile::kRun consecutive ones, Tile::kRunStride apart.
+  __device__ __forceinline__ static int channel_base(int thread) {
+    return thread / Tile::kPositionThreads * Tile::kThreadChannels;
+  }
+  __device__ __forceinline__ static int position_base(int thread) {
+    return thread % Tile::kPositionThreads * Tile::kRun;
+  }
+
+  __device__ __forceinline__ static void multiply(const Stage& stage, Accumulators& accumulators,
+                                                  int thread) {
+    const int channels = channel_base(thread), positions = position_base(thread);
+#pragma unroll
+    for (int reduction = 0; reduction < kReductionWords; ++reduction) {
+      Acc weight_fragment[Tile::kThreadChannels];
+      Acc input_fragment[Tile::kThreadPositions];
+#pragma unroll
+      for (int i = 0; i < Tile::kThreadChannels; i += 4) {
+        math_detail::load_four(&stage.weights[reduction][channels + i], &weight_fragment[i]);
+      }
+#pragma unroll
+      for (int run = 0; run < Tile::kRuns; ++run) {
+        math_detail::load_four(&stage.inputs[reduction][positions + run * Tile::kRunStride],
+                               &input_fragment[run * Tile::kRun]);
+      }
+#pragma unroll
+      for (int i = 0; i < Tile::kThreadChannels; ++i) {
+#pragma unroll
+        for (int j = 0; j < Tile::kThreadPositions; ++j) {
+          accumulators.value[i][j] += weight_fragment[i] * input_fragment[j];
+        }
+      }
+    }
+  }
+
+  // f(channel row in the tile, position column in the tile, accumulated value) for each one.
+  template <class F>
+  __device__ __forceinline__ static void for_each(const Accumulators& accumulators, int thread,
+                                                  F&& f) {
+    const int channels = channel_base(thread), positions = position_base(thread);
+#pragma unroll
+    for (int i = 0; i < Tile::kThreadChannels; ++i) {
+#pragma unroll
+      for (int run = 0; run < Tile::kRuns; ++run) {
+#pragma unroll
+        for (int e = 0; e < Tile::kRun; ++e) {
+          f(channels + i, positions + run * Tile::kRunStride + e,
+            accumulators.value[i][run * Tile::kRun + e]);
+        }
+      }
+    }
+  }
+};
+
+template <class T, class Tile, class Instruction>
+struct MmaMath {
+  using Word = uint32_t;
+  using Staged = typename Instruction::Staged;
+  static constexpr int kPack = Instruction::kPack;
+  // Rows of kBlockChannels + 8 words: the eight rows g of a fragment read (row t, column g),
+  // banks 8t + g, all different.
+  static constexpr int kPad = 8;
+  static constexpr int kBlockChannels = Tile::kBlockChannels;
+  static constexpr int kBlockPositions = Tile::kBlockPositions;
+  static constexpr int kReductionWords = Tile::kReductionWords;
+  static constexpr int kThreads = Tile::kThreads;
+  // Split operands (3xTF32) hold twice the fragment registers: one block fewer per
+  // multiprocessor, so that they are not spilled.
+  static constexpr int kMinBlocksPerMultiprocessor =
+      Instruction::kParts > 1 && Tile::kMinBlocksPerMultiprocessor > 1
+          ? Tile::kMinBlocksPerMultiprocessor - 1
+          : Tile::kMinBlocksPerMultiprocessor;
+  using Stage =
+      GemmStage<Word, kReductionWords, kBlockChannels + kPad, kBlockPositions + kPad>;
+
+  static constexpr int kFragmentsChannels = Tile::kWarpChannels / 16;
+  static constexpr int kFragmentsPositions = Tile::kWarpPositions / 8;
+  static constexpr int kParts = Instruction::kParts;
+
+  struct Accumulators {
+    float value[kFragmentsChannels][kFragmentsPositions][4];
+  };
+
+  __device__ __forceinline__ static Staged load(const T* address) { return __ldg(address); }
+  __device__ __forceinline__ static Word pack(const Staged (&values)[kPack]) {
+    return Instruction::pack(values);
+  }
+
+  __device__ __forceinline__ static void clear(Accumulators& accumulators) {
+#pragma unroll
+    for (int i = 0; i < kFragmentsChannels; ++i) {
+#pragma unroll
+      for (int j = 0; j < kFragmentsPositions; ++j) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) accumulators.value[i][j][e] = 0.0f;
+      }
+    }
+  }
+
+  // The warp's sub-tile: warps are laid out channels fastest.
+  __device__ __forceinline__ static int warp_channels(int thread) {
+    return thread / 32 % Tile::kWarpsChannels * Tile::kWarpChannels;
+  }
+  __device__ __forceinline__ static int warp_positions(int thread) {
+    return thread / 32 / Tile::kWarpsChannels * Tile::kWarpPositions;
+  }
+
+  // The tensor cores add an MMA's products to its accumulator with truncation, not rounding: over
+  // a long reduction that bias reaches about 1e-5 relative. Where the products are float-accurate
+  // (3xTF32) a stage therefore accumulates into zeroed registers, added to the block's
+  // accumulators with rounded float adds; single-precision-operand modes, whose operand rounding
+  // is far larger, accumulate directly.
+  static constexpr bool kStageAccumulators = Instruction::kParts > 1;
+
+  __device__ __forceinline__ static void multiply(const Stage& stage, Accumulators& accumulators,
+                                                  int thread) {
+    if constexpr (kStageAccumulators) {
+      Accumulators partial;
+      clear(partial);
+      multiply_into(stage, partial, thread);
+#pragma unroll
+      for (int i = 0; i < kFragmentsChannels; ++i) {
+#pragma unroll
+        for (int j = 0; j < kFragmentsPositions; ++j) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e) accumulators.value[i][j][e] += partial.value[i][j][e];
+        }
+      }
+    } else {
+      multiply_into(stage, accumulators, thread);
+    }
+  }
+
+  __device__ __forceinline__ static void multiply_into(const Stage& stage,
+                                                       Accumulators& accumulators, int thread) {
+    const int lane = thread % 32, g = lane / 4, t = lane % 4;
+    const int channels = warp_channels(thread) + g, positions = warp_positions(thread) + g;
+#pragma unroll
+    for (int step = 0; step < kReductionWords; step += 8) {
+      uint32_t a[kFragmentsChannels][kParts][4];
+      uint32_t b[kFragmentsPositions][kParts][2];
+      uint32_t parts[kParts];
+#pragma unroll
+      for (int i = 0; i < kFragmentsChannels; ++i) {
+#pragma unroll
+        for (int r = 0; r < 4; ++r) {
+          Instruction::split(
+              stage.weights[step + t + (r / 2) * 4][channels + i * 16 + (r % 2) * 8], parts);
+#pragma unroll
+          for (int p = 0; p < kParts; ++p) a[i][p][r] = parts[p];
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < kFragmentsPositions; ++j) {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+          Instruction::split(stage.inputs[step + t + r * 4][positions + j * 8], parts);
+#pragma unroll
+          for (int p = 0; p < kParts; ++p) b[j][p][r] = parts[p];
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < kFragmentsChannels; ++i) {
+#pragma unroll
+        for (int j = 0; j < kFragmentsPositions; ++j) {
+          Instruction::mma(accumulators.value[i][j], a[i], b[j]);
+        }
+      }
+    }
+  }
+
+  template <class F>
+  __device__ __forceinline__ static void for_each(const Accumulators& accumulators, int thread,
+                                                  F&& f) {
+    const int lane = thread % 32, g = lane / 4, t = lane % 4;
+    const int channels = warp_channels(thread) + g;
+    const int positions = warp_positions(thread) + 2 * t;
+#pragma unroll
+    for (int i = 0; i < kFragmentsChannels; ++i) {
+#pragma unroll
+      for (int j = 0; j < kFragmentsPositions; ++j) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          f(channels + i * 16 + (e / 2) * 8, positions + j * 8 + e % 2,
+            accumulators.value[i][j][e]);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace convt1d::block
