@@ -1,11 +1,9 @@
 // How a block of the phase-GEMM kernel multiplies one shared-memory stage: the kernel's "math"
 // policy. The kernel (kernel/gemm_kernel.cuh) owns everything around it: which tile a block
 // computes, the global loads, the stages and the epilogue. A policy supplies
-//   Word, kPack          a shared-memory slot holds kPack consecutive reduction elements;
-//   Stage                the shared memory of one stage, laid out as the policy reads it;
-//   Staged, load,        what a thread holds between its global load and its shared store,
-//   store_weights/inputs and how its slots (kContiguousRows: consecutive word rows of one
-//                        column, or rows kThreads / columns apart) enter the Stage;
+//   Word, kPack, kPad    a shared-memory slot holds kPack consecutive reduction elements; rows
+//                        are padded by kPad slots;
+//   Staged, load, pack   what a thread holds between its global load and its shared store;
 //   Accumulators, multiply(stage, accumulators), for_each(accumulators, f(row, column, value))
 // and the tile's sizes and thread count.
 //
@@ -53,7 +51,7 @@ struct SimtMath {
   using Word = Acc;
   using Staged = Acc;
   static constexpr int kPack = 1;
-  static constexpr bool kContiguousRows = false;
+  static constexpr int kPad = 0;
   static constexpr int kBlockChannels = Tile::kBlockChannels;
   static constexpr int kBlockPositions = Tile::kBlockPositions;
   static constexpr int kReductionWords = Tile::kBlockReduction;
@@ -71,22 +69,6 @@ struct SimtMath {
     return detail::load_as_accumulator(address);
   }
   __device__ __forceinline__ static Word pack(const Staged (&values)[1]) { return values[0]; }
-
-  // Slot i of a thread is row first_row + i * kThreads / columns, stored [row][column].
-  template <int kLoads>
-  __device__ __forceinline__ static void store_weights(Stage& stage, int column, int first_row,
-                                                       const Staged (&staged)[kLoads][1]) {
-    constexpr int kStep = kThreads / kBlockChannels;
-#pragma unroll
-    for (int i = 0; i < kLoads; ++i) stage.weights[first_row + i * kStep][column] = staged[i][0];
-  }
-  template <int kLoads>
-  __device__ __forceinline__ static void store_inputs(Stage& stage, int column, int first_row,
-                                                      const Staged (&staged)[kLoads][1]) {
-    constexpr int kStep = kThreads / kBlockPositions;
-#pragma unroll
-    for (int i = 0; i < kLoads; ++i) stage.inputs[first_row + i * kStep][column] = staged[i][0];
-  }
 
   __device__ __forceinline__ static void clear(Accumulators& accumulators) {
 #pragma unroll
@@ -150,22 +132,14 @@ struct SimtMath {
   }
 };
 
-// The MMA stage: weights [output channel][reduction word] and inputs [position][reduction word],
-// rows of kPitch words (16 bytes of padding): the 8 rows one ldmatrix phase reads, 16 bytes each,
-// fall on 8 different bank quads, and so do the 8 rows a quarter-warp's 16-byte stores write.
-template <int Channels, int Positions, int Words>
-struct MmaStage {
-  static constexpr int kPitch = Words + 4;
-  alignas(16) uint32_t weights[Channels][kPitch];
-  alignas(16) uint32_t inputs[Positions][kPitch];
-};
-
 template <class T, class Tile, class Instruction>
 struct MmaMath {
   using Word = uint32_t;
   using Staged = typename Instruction::Staged;
   static constexpr int kPack = Instruction::kPack;
-  static constexpr bool kContiguousRows = true;
+  // Rows of kBlockChannels + 8 words: the eight rows g of a fragment read (row t, column g),
+  // banks 8t + g, all different.
+  static constexpr int kPad = 8;
   static constexpr int kBlockChannels = Tile::kBlockChannels;
   static constexpr int kBlockPositions = Tile::kBlockPositions;
   static constexpr int kReductionWords = Tile::kReductionWords;
@@ -176,7 +150,8 @@ struct MmaMath {
       Instruction::kParts > 1 && Tile::kMinBlocksPerMultiprocessor > 1
           ? Tile::kMinBlocksPerMultiprocessor - 1
           : Tile::kMinBlocksPerMultiprocessor;
-  using Stage = MmaStage<kBlockChannels, kBlockPositions, kReductionWords>;
+  using Stage =
+      GemmStage<Word, kReductionWords, kBlockChannels + kPad, kBlockPositions + kPad>;
 
   static constexpr int kFragmentsChannels = Tile::kWarpChannels / 16;
   static constexpr int kFragmentsPositions = Tile::kWarpPositions / 8;
@@ -187,28 +162,8 @@ struct MmaMath {
   };
 
   __device__ __forceinline__ static Staged load(const T* address) { return __ldg(address); }
-
-  // A thread's slots are kLoads consecutive words of one row of the stage: 16-byte stores.
-  template <int kLoads>
-  __device__ __forceinline__ static void store_row(uint32_t* row,
-                                                   const Staged (&staged)[kLoads][kPack]) {
-    static_assert(kLoads % 4 == 0, "a thread stores whole 16-byte groups");
-#pragma unroll
-    for (int i = 0; i < kLoads; i += 4) {
-      *reinterpret_cast<uint4*>(row + i) =
-          make_uint4(Instruction::pack(staged[i]), Instruction::pack(staged[i + 1]),
-                     Instruction::pack(staged[i + 2]), Instruction::pack(staged[i + 3]));
-    }
-  }
-  template <int kLoads>
-  __device__ __forceinline__ static void store_weights(Stage& stage, int column, int first_row,
-                                                       const Staged (&staged)[kLoads][kPack]) {
-    store_row(&stage.weights[column][first_row], staged);
-  }
-  template <int kLoads>
-  __device__ __forceinline__ static void store_inputs(Stage& stage, int column, int first_row,
-                                                      const Staged (&staged)[kLoads][kPack]) {
-    store_row(&stage.inputs[column][first_row], staged);
+  __device__ __forceinline__ static Word pack(const Staged (&values)[kPack]) {
+    return Instruction::pack(values);
   }
 
   __device__ __forceinline__ static void clear(Accumulators& accumulators) {
@@ -256,51 +211,39 @@ struct MmaMath {
     }
   }
 
-  // Fragments come from shared memory through ldmatrix.x4 (four 8 x 8 matrices of 16-bit
-  // values, i.e. 8 rows x 4 words): lane l names row l % 8 of matrix l / 8.
-  //   A of channel fragment i: a0 a1 a2 a3 = (channels +0..7, words +0..3), (+8..15, +0..3),
-  //   (+0..7, +4..7), (+8..15, +4..7).
-  //   B of position fragments j, j + 1: (j, words +0..3), (j, +4..7), (j + 1, +0..3),
-  //   (j + 1, +4..7).
-  // B for the whole warp tile is loaded first, then A one channel fragment at a time and used by
-  // its MMAs right away, so that 4 A registers are live rather than 4 per fragment.
   __device__ __forceinline__ static void multiply_into(const Stage& stage,
                                                        Accumulators& accumulators, int thread) {
-    static_assert(kFragmentsPositions % 2 == 0, "B fragments are loaded two at a time");
-    const int lane = thread % 32;
-    const int a_row = warp_channels(thread) + lane % 8 + (lane / 8) % 2 * 8;
-    const int a_word = lane / 16 * 4;
-    const int b_row = warp_positions(thread) + lane % 8 + lane / 16 * 8;
-    const int b_word = (lane / 8) % 2 * 4;
+    const int lane = thread % 32, g = lane / 4, t = lane % 4;
+    const int channels = warp_channels(thread) + g, positions = warp_positions(thread) + g;
 #pragma unroll
     for (int step = 0; step < kReductionWords; step += 8) {
+      uint32_t a[kFragmentsChannels][kParts][4];
       uint32_t b[kFragmentsPositions][kParts][2];
       uint32_t parts[kParts];
 #pragma unroll
-      for (int j = 0; j < kFragmentsPositions; j += 2) {
-        uint32_t words[4];
-        warp::load_matrix_x4(&stage.inputs[b_row + j * 8][step + b_word], words);
+      for (int i = 0; i < kFragmentsChannels; ++i) {
 #pragma unroll
         for (int r = 0; r < 4; ++r) {
-          Instruction::split(words[r], parts);
+          Instruction::split(
+              stage.weights[step + t + (r / 2) * 4][channels + i * 16 + (r % 2) * 8], parts);
 #pragma unroll
-          for (int p = 0; p < kParts; ++p) b[j + r / 2][p][r % 2] = parts[p];
+          for (int p = 0; p < kParts; ++p) a[i][p][r] = parts[p];
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < kFragmentsPositions; ++j) {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+          Instruction::split(stage.inputs[step + t + r * 4][positions + j * 8], parts);
+#pragma unroll
+          for (int p = 0; p < kParts; ++p) b[j][p][r] = parts[p];
         }
       }
 #pragma unroll
       for (int i = 0; i < kFragmentsChannels; ++i) {
-        uint32_t words[4];
-        uint32_t a[kParts][4];
-        warp::load_matrix_x4(&stage.weights[a_row + i * 16][step + a_word], words);
-#pragma unroll
-        for (int r = 0; r < 4; ++r) {
-          Instruction::split(words[r], parts);
-#pragma unroll
-          for (int p = 0; p < kParts; ++p) a[p][r] = parts[p];
-        }
 #pragma unroll
         for (int j = 0; j < kFragmentsPositions; ++j) {
-          Instruction::mma(accumulators.value[i][j], a, b[j]);
+          Instruction::mma(accumulators.value[i][j], a[i], b[j]);
         }
       }
     }

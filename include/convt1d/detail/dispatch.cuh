@@ -22,9 +22,9 @@ using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 regis
 using GemmShort = GemmTile<64, 32, 8, 4, 4, 4>;     // 128 threads, <= 128 registers
 using Direct = DirectTile<256, 4>;  // 256 threads, 1024 positions m per tile
 // Tensor-core tiles: 16 words of reduction per stage (16 input channels in TF32, 32 in 16-bit).
-using MmaLarge = MmaTile<128, 128, 8, 2, 4, 2>;  // 8 warps of 64 x 32
-using MmaMedium = MmaTile<64, 128, 8, 2, 2, 3>;  // 4 warps of 32 x 64
-using MmaShort = MmaTile<64, 64, 8, 2, 2, 4>;    // 4 warps of 32 x 32
+using MmaLarge = MmaTile<128, 128, 16, 2, 4, 2>;  // 8 warps of 64 x 32
+using MmaMedium = MmaTile<64, 128, 16, 2, 2, 3>;  // 4 warps of 32 x 64
+using MmaShort = MmaTile<64, 64, 16, 2, 2, 4>;    // 4 warps of 32 x 32
 
 enum class KernelChoice {
   kDirect,

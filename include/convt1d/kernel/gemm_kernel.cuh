@@ -66,16 +66,11 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
   // The staging slots of this thread: slot i of the weights is word row
   // weight_row + i * kWeightRowStep of column weight_column, that is input channels
   // (weight_row + i * kWeightRowStep) * kPack + p of the chunk, p < kPack; likewise for the
-  // inputs. Columns are output channels or positions of the tile; a warp's lanes take
-  // consecutive columns. Math::kContiguousRows gives a thread consecutive rows (which the MMA
-  // layout stores as one vector), otherwise rows kThreads / columns apart.
-  constexpr bool kContiguous = Math::kContiguousRows;
-  constexpr int kWeightRowStep = kContiguous ? 1 : kThreads / kChannels;
-  constexpr int kInputRowStep = kContiguous ? 1 : kThreads / kPositions;
-  const int weight_column = thread % kChannels;
-  const int weight_row = thread / kChannels * (kContiguous ? kWeightLoads : 1);
-  const int input_column = thread % kPositions;
-  const int input_row = thread / kPositions * (kContiguous ? kInputLoads : 1);
+  // inputs. Columns are output channels or positions of the tile.
+  constexpr int kWeightRowStep = kThreads / kChannels;
+  constexpr int kInputRowStep = kThreads / kPositions;
+  const int weight_column = thread % kChannels, weight_row = thread / kChannels;
+  const int input_column = thread % kPositions, input_row = thread / kPositions;
 
   for (int64_t tile = blockIdx.x; tile < params.total_tiles; tile += gridDim.x) {
     // Tile order: phase fastest, so that blocks writing the interleaved phases of one stretch of
@@ -171,8 +166,16 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
       }
     };
     auto store_stage = [&](int buffer) {
-      Math::store_weights(shared.stages[buffer], weight_column, weight_row, weight_staging);
-      Math::store_inputs(shared.stages[buffer], input_column, input_row, input_staging);
+#pragma unroll
+      for (int i = 0; i < kWeightLoads; ++i) {
+        shared.stages[buffer].weights[weight_row + i * kWeightRowStep][weight_column] =
+            Math::pack(weight_staging[i]);
+      }
+#pragma unroll
+      for (int i = 0; i < kInputLoads; ++i) {
+        shared.stages[buffer].inputs[input_row + i * kInputRowStep][input_column] =
+            Math::pack(input_staging[i]);
+      }
     };
 
     typename Math::Accumulators accumulators;

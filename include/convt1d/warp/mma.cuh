@@ -20,17 +20,6 @@
 
 namespace convt1d::warp {
 
-// ldmatrix.x4: four 8 x 8 matrices of 16-bit values from shared memory; lane l gives the address
-// of row l % 8 of matrix l / 8 (16 contiguous bytes, 16-byte aligned), and receives in words[m]
-// the two values at row l / 4, columns 2 (l % 4) and 2 (l % 4) + 1 of matrix m. For 32-bit data
-// that is row l / 4, word l % 4 of an 8-row x 4-word matrix.
-__device__ __forceinline__ void load_matrix_x4(const uint32_t* row, uint32_t (&words)[4]) {
-  const auto address = static_cast<uint32_t>(__cvta_generic_to_shared(row));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
-               : "=r"(words[0]), "=r"(words[1]), "=r"(words[2]), "=r"(words[3])
-               : "r"(address));
-}
-
 // x rounded to the nearest TF32 value (ties away from zero), as the bits of a float.
 __device__ __forceinline__ uint32_t round_to_tf32(float x) {
   uint32_t bits;
@@ -40,7 +29,7 @@ __device__ __forceinline__ uint32_t round_to_tf32(float x) {
 
 __device__ __forceinline__ void mma_tf32(float (&c)[4], const uint32_t (&a)[4],
                                          const uint32_t (&b)[2]) {
-  asm(
+  asm volatile(
       "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
       "{%8, %9}, {%0, %1, %2, %3};"
       : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
@@ -109,13 +98,13 @@ struct Half16Mma {
   __device__ __forceinline__ static void mma(float (&c)[4], const uint32_t (&a)[1][4],
                                              const uint32_t (&b)[1][2]) {
     if constexpr (cuda::std::is_same_v<T, __half>) {
-      asm(
+      asm volatile(
           "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, "
           "{%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
           : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
           : "r"(a[0][0]), "r"(a[0][1]), "r"(a[0][2]), "r"(a[0][3]), "r"(b[0][0]), "r"(b[0][1]));
     } else {
-      asm(
+      asm volatile(
           "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, "
           "{%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
           : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
