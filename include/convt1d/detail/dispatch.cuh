@@ -86,6 +86,22 @@ constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, doubl
          Tile::kMinBlocksPerMultiprocessor / efficiency;
 }
 
+// A tile shape the rule weighs, with its gemm_tile_estimate().
+struct Candidate {
+  KernelChoice choice;
+  double estimate;
+};
+
+// The first of the candidates with the smallest estimate.
+template <size_t N>
+constexpr KernelChoice cheapest(const Candidate (&candidates)[N]) {
+  size_t best = 0;
+  for (size_t i = 1; i < N; ++i) {
+    if (candidates[i].estimate < candidates[best].estimate) best = i;
+  }
+  return candidates[best].choice;
+}
+
 // The rule:
 //  - few channels per group (fewer than 16 outputs or 4 inputs per group: depthwise, channel
 //    multipliers, tiny layers) go to the direct kernel, whose cost per output is the group's
@@ -103,30 +119,20 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors,
     return KernelChoice::kDirect;
   }
   if (tensor_cores) {
-    KernelChoice best = KernelChoice::kMmaLarge;
-    double best_estimate = gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0);
-    const auto consider = [&](KernelChoice choice, double estimate) {
-      if (estimate < best_estimate) {
-        best = choice;
-        best_estimate = estimate;
-      }
+    const Candidate candidates[] = {
+        {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0)},
+        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85)},
+        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7)},
     };
-    consider(KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85));
-    consider(KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7));
-    return best;
+    return cheapest(candidates);
   }
-  KernelChoice best = KernelChoice::kGemmLarge;
-  double best_estimate = gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0);
-  const auto consider = [&](KernelChoice choice, double estimate) {
-    if (estimate < best_estimate) {
-      best = choice;
-      best_estimate = estimate;
-    }
+  const Candidate candidates[] = {
+      {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0)},
+      {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85)},
+      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7)},
+      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6)},
   };
-  consider(KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85));
-  consider(KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7));
-  consider(KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6));
-  return best;
+  return cheapest(candidates);
 }
 
 // Blocks to launch for `tiles` tiles; each kernel loops over the tiles beyond the grid.
