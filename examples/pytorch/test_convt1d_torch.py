@@ -267,6 +267,18 @@ def test_default_math_follows_pytorch_tf32_switch():
         assert torch.equal(module(x), exact)  # an explicit math wins over PyTorch's switch
 
 
+def test_default_math_reads_pytorch_switch():
+    set_pytorch_tf32(True)
+    assert convt1d_torch.default_math() == "tf32"
+    set_pytorch_tf32(False)
+    assert convt1d_torch.default_math() == "exact"
+    layer = convt1d_torch.ConvTranspose1d(4, 4, 3, math="3xtf32")
+    assert layer.math == "3xtf32" and "math='3xtf32'" in repr(layer)
+    swapped = convt1d_torch.swap_conv_transpose1d(nn.Sequential(nn.ConvTranspose1d(4, 4, 3)),
+                                                  math="exact")
+    assert swapped[0].math == "exact"
+
+
 def test_invalid_math_is_refused():
     with pytest.raises(ValueError, match="math must be"):
         convt1d_torch.ConvTranspose1d(4, 4, 3, math="fp64")
