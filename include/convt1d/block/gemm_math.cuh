@@ -1,8 +1,8 @@
 // How a block of the phase-GEMM kernel multiplies one shared-memory stage: the kernel's "math"
 // policy. The kernel (kernel/gemm_kernel.cuh) owns everything around it: which tile a block
 // computes, the global loads, the stages and the epilogue. A policy supplies
-//   Word, kPack, kPad    a shared-memory slot holds kPack consecutive reduction elements; rows
-//                        are padded by kPad slots;
+//   Word, kPack, Stage   a shared-memory slot holds kPack consecutive reduction elements; Stage
+//                        lays out one stage's slots;
 //   Staged, load, pack   what a thread holds between its global load and its shared store;
 //   Accumulators, multiply(stage, accumulators), for_each(accumulators, f(row, column, value))
 // and the tile's sizes and thread count.
@@ -51,7 +51,6 @@ struct SimtMath {
   using Word = Acc;
   using Staged = Acc;
   static constexpr int kPack = 1;
-  static constexpr int kPad = 0;
   static constexpr int kBlockChannels = Tile::kBlockChannels;
   static constexpr int kBlockPositions = Tile::kBlockPositions;
   static constexpr int kReductionWords = Tile::kBlockReduction;
