@@ -134,11 +134,13 @@ def build_sections(cases, shapes, torch_ms):
     """Per mode, one row dict per shape with every number the table and the plot show."""
     sections = []
     for key, dtype, impl, cudnn_impl, torch_math, title in MODES:
+        if not any(case_key[1:] == (dtype, impl) for case_key in cases):
+            continue  # a mode this run did not time (an older bench, or --dtypes)
         rows = []
         for shape in shapes:
             conv = cases.get((shape, dtype, impl))
             cudnn = cases.get((shape, dtype, cudnn_impl))
-            if conv is None:
+            if conv is None and cudnn is None:
                 continue
             row = {"shape": shape, "dtype": dtype}
             row["convt1d"] = conv.ms if conv else None
