@@ -24,6 +24,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/extension.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -131,7 +132,9 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
               "convt1d: invalid problem: ", convt1d::to_string(validity), " (", describe(problem),
               ")");
 
-  TORCH_CHECK(math >= 0 && math <= 2 && convt1d::is_valid(static_cast<convt1d::MathMode>(math)),
+  // The library's is_valid() decides; the range test only keeps the cast from wrapping.
+  TORCH_CHECK(math >= INT32_MIN && math <= INT32_MAX &&
+                  convt1d::is_valid(static_cast<convt1d::MathMode>(math)),
               "convt1d: math must be 0 (exact), 1 (TF32) or 2 (3xTF32), got ",
               std::to_string(math));
   convt1d::Options options;
