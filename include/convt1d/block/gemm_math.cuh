@@ -3,7 +3,11 @@
 // computes, the global loads, the stages and the epilogue. A policy supplies
 //   Word, kPack, Stage   a shared-memory slot holds kPack consecutive reduction elements; Stage
 //                        lays out one stage's slots;
-//   Staged, load, pack   what a thread holds between its global load and its shared store;
+//   kCopyAsync, kStages  whether stages are copied to shared memory asynchronously (the word
+//                        is the element as it is: cp.async) or staged through registers, and
+//                        how many stages the kernel's pipeline keeps;
+//   Staged, load, pack   what a thread holds between its global load and its shared store, for
+//                        the register-staged pipeline;
 //   Accumulators, multiply(stage, accumulators), for_each(accumulators, f(row, column, value))
 // and the tile's sizes and thread count.
 //
@@ -13,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+
+#include <cuda/std/type_traits>
 
 #include "../detail/element.cuh"
 #include "../tile_config.hpp"
@@ -55,6 +61,10 @@ struct SimtMath {
   static constexpr int kBlockPositions = Tile::kBlockPositions;
   static constexpr int kReductionWords = Tile::kBlockReduction;
   static constexpr int kThreads = Tile::kThreads;
+  // float and double words are the elements themselves: copied asynchronously, 4 stages (3 in
+  // flight while one is multiplied).
+  static constexpr bool kCopyAsync = cuda::std::is_same_v<T, Acc>;
+  static constexpr int kStages = kCopyAsync ? 4 : 2;
   // Double accumulators take twice the registers: one block per multiprocessor.
   static constexpr int kMinBlocksPerMultiprocessor =
       sizeof(Acc) == 4 ? Tile::kMinBlocksPerMultiprocessor : 1;
@@ -143,6 +153,10 @@ struct MmaMath {
   static constexpr int kBlockPositions = Tile::kBlockPositions;
   static constexpr int kReductionWords = Tile::kReductionWords;
   static constexpr int kThreads = Tile::kThreads;
+  // 3xTF32 words are the floats as they are: copied asynchronously, 4 stages. TF32 words are
+  // rounded and 16-bit words pair two input channels: staged through registers, 2 stages.
+  static constexpr bool kCopyAsync = Instruction::kCopyAsync;
+  static constexpr int kStages = kCopyAsync ? 4 : 2;
   // Split operands (3xTF32) hold twice the fragment registers: one block fewer per
   // multiprocessor, so that they are not spilled.
   static constexpr int kMinBlocksPerMultiprocessor =

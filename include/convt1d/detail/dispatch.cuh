@@ -155,8 +155,15 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, cudaStream_t stream) {
   params.channel_tiles = tiling.channel_tiles;
   params.position_tiles = tiling.position_tiles;
   params.total_tiles = tiling.total_tiles;
+  constexpr size_t kSharedBytes = sizeof(kernel::GemmSharedStorage<Math>);
+  if constexpr (kSharedBytes > 48 * 1024) {  // the four-stage tensor-core and double tiles
+    const cudaError_t error =
+        cudaFuncSetAttribute(kernel::gemm_kernel<T, Math>,
+                             cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
+    if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  }
   kernel::gemm_kernel<T, Math>
-      <<<grid_for(params.total_tiles), Math::kThreads, 0, stream>>>(params);
+      <<<grid_for(params.total_tiles), Math::kThreads, kSharedBytes, stream>>>(params);
   return last_launch_status();
 }
 

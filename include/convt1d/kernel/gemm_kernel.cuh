@@ -16,8 +16,13 @@
 // Shared memory, per stage: the weight slice w[ci0 .. ci0 + kReduction, co tile, k_i] (the
 // weight cache) and the input window x[ci0 .. ci0 + kReduction, m tile - off_i], both stored as
 // [reduction word][channel or position]; a word holds Math::kPack consecutive input channels.
-// Two stages: while the block multiplies one, each thread holds its loads of the next in
-// registers (Math::Staged), converted to words when stored.
+// Two pipelines, by Math::kCopyAsync:
+//  - asynchronous (float and double words, the elements as they are): Math::kStages stages in
+//    shared memory, filled by cp.async; while the block multiplies one stage, the copies of the
+//    next kStages - 1 are in flight, and no staging registers are held;
+//  - register-staged (16-bit words, which pair two input channels): two stages; while the block
+//    multiplies one, each thread holds its loads of the next in registers (Math::Staged),
+//    converted to words when stored.
 //
 // Loop order: input-channel chunks outer, taps of the phase inner, so consecutive stages read the
 // same input rows (shifted) and the same weight rows (next tap) and find them in L1.
@@ -27,6 +32,7 @@
 
 #include "../block/gemm_math.cuh"
 #include "../detail/element.cuh"
+#include "../thread/async_copy.cuh"
 #include "conv_params.cuh"
 
 namespace convt1d::kernel {
@@ -40,7 +46,7 @@ struct GemmParams : ConvParams<T> {
 
 template <class Math>
 struct GemmSharedStorage {
-  typename Math::Stage stages[2];
+  typename Math::Stage stages[Math::kStages];
 };
 
 template <class T, class Math>
@@ -58,7 +64,9 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
   static_assert(kThreads % kChannels == 0, "a thread's staged weights share one channel column");
   static_assert(kThreads % kPositions == 0, "a thread's staged inputs share one position column");
 
-  __shared__ GemmSharedStorage<Math> shared;
+  // Dynamic shared memory: four stages of the larger tiles pass the 48 KiB of static storage.
+  extern __shared__ __align__(16) unsigned char shared_memory[];
+  auto& shared = *reinterpret_cast<GemmSharedStorage<Math>*>(shared_memory);
 
   const int thread = static_cast<int>(threadIdx.x);
   const detail::PhaseGeometry& geometry = params.geometry;
@@ -106,83 +114,39 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     const int64_t channel_chunks = (params.in_per_group + kReduction - 1) / kReduction;
     const int64_t stages = channel_chunks * phase.tap_count;
 
-    Staged weight_staging[kWeightLoads][kPack];
-    Staged input_staging[kInputLoads][kPack];
-
-    // Global loads of one stage (input channels ci_begin.., tap number `tap`) into this thread's
-    // staging registers; zero outside the tensors. A stage whose rows, channels and input window
-    // all lie inside the tensors (the usual case) loads without per-element checks; the test is
-    // uniform across the block.
+    // Where stage (ci_begin, tap) starts for this thread: its first weight and input slot, and
+    // whether the whole stage lies inside the tensors (rows, channels and input window: the
+    // usual case, copied without per-element checks; the test is uniform across the block).
     const bool full_channel_tile = channel_begin + kChannels <= params.out_per_group;
-    auto load_stage = [&](int64_t ci_begin, int64_t tap) {
-      const int64_t k = phase.first_tap + tap * geometry.tap_step;
-      const T* weights = weight_source + ci_begin * w_row_stride + k;
-      const int64_t t = input_window_begin - tap * geometry.offset_step;
-      const T* inputs = input_source + ci_begin * params.in_length + t;
-      const int64_t window_begin = t - input_column;
-      const bool full_rows = ci_begin + kReduction <= params.in_per_group;
-      if (full_rows && full_channel_tile && window_begin >= 0 &&
-          window_begin + kPositions <= params.in_length) {
-#pragma unroll
-        for (int i = 0; i < kWeightLoads; ++i) {
-#pragma unroll
-          for (int p = 0; p < kPack; ++p) {
-            weight_staging[i][p] =
-                Math::load(weights + (i * kWeightRowStep * kPack + p) * w_row_stride);
-          }
-        }
-#pragma unroll
-        for (int i = 0; i < kInputLoads; ++i) {
-#pragma unroll
-          for (int p = 0; p < kPack; ++p) {
-            input_staging[i][p] =
-                Math::load(inputs + (i * kInputRowStep * kPack + p) * params.in_length);
-          }
-        }
-        return;
-      }
-#pragma unroll
-      for (int i = 0; i < kWeightLoads; ++i) {
-#pragma unroll
-        for (int p = 0; p < kPack; ++p) {
-          const int row = (weight_row + i * kWeightRowStep) * kPack + p;
-          const bool valid = weight_column_valid && ci_begin + row < params.in_per_group;
-          weight_staging[i][p] =
-              valid ? Math::load(weights + (i * kWeightRowStep * kPack + p) * w_row_stride)
-                    : Staged{};
-        }
-      }
-      const bool t_valid = t >= 0 && t < params.in_length;
-#pragma unroll
-      for (int i = 0; i < kInputLoads; ++i) {
-#pragma unroll
-        for (int p = 0; p < kPack; ++p) {
-          const int row = (input_row + i * kInputRowStep) * kPack + p;
-          const bool valid = t_valid && ci_begin + row < params.in_per_group;
-          input_staging[i][p] =
-              valid ? Math::load(inputs + (i * kInputRowStep * kPack + p) * params.in_length)
-                    : Staged{};
-        }
-      }
+    struct StageSource {
+      const T* weights;
+      const T* inputs;
+      int64_t t;  // input position of this thread's column
+      bool full;
     };
-    auto store_stage = [&](int buffer) {
-#pragma unroll
-      for (int i = 0; i < kWeightLoads; ++i) {
-        shared.stages[buffer].weights[weight_row + i * kWeightRowStep][weight_column] =
-            Math::pack(weight_staging[i]);
-      }
-#pragma unroll
-      for (int i = 0; i < kInputLoads; ++i) {
-        shared.stages[buffer].inputs[input_row + i * kInputRowStep][input_column] =
-            Math::pack(input_staging[i]);
-      }
+    auto stage_source = [&](int64_t ci_begin, int64_t tap) {
+      const int64_t k = phase.first_tap + tap * geometry.tap_step;
+      const int64_t t = input_window_begin - tap * geometry.offset_step;
+      const int64_t window_begin = t - input_column;
+      const bool full = ci_begin + kReduction <= params.in_per_group && full_channel_tile &&
+                        window_begin >= 0 && window_begin + kPositions <= params.in_length;
+      return StageSource{weight_source + ci_begin * w_row_stride + k,
+                         input_source + ci_begin * params.in_length + t, t, full};
+    };
+    auto weight_valid = [&](int64_t ci_begin, int i, int p) {
+      const int row = (weight_row + i * kWeightRowStep) * kPack + p;
+      return weight_column_valid && ci_begin + row < params.in_per_group;
+    };
+    auto input_valid = [&](int64_t ci_begin, int64_t t, int i, int p) {
+      const int row = (input_row + i * kInputRowStep) * kPack + p;
+      return t >= 0 && t < params.in_length && ci_begin + row < params.in_per_group;
     };
 
     typename Math::Accumulators accumulators;
     Math::clear(accumulators);
 
     // Stages run input-channel chunk by chunk, the phase's taps inside each chunk; (ci, tap)
-    // names the stage whose loads are in flight.
+    // names the next stage to load.
     int64_t ci = 0, tap = 0;
     auto advance = [&] {
       if (++tap == phase.tap_count) {
@@ -190,22 +154,143 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         ci += kReduction;
       }
     };
-    if (stages > 0) {
-      load_stage(ci, tap);
-      store_stage(0);
-      advance();
-    }
-    __syncthreads();
-    for (int64_t stage = 0; stage < stages; ++stage) {
-      const int buffer = static_cast<int>(stage & 1);
-      const bool has_next = stage + 1 < stages;
-      if (has_next) load_stage(ci, tap);  // in flight while this stage is multiplied
-      Math::multiply(shared.stages[buffer], accumulators, thread);
-      if (has_next) {
-        store_stage(buffer ^ 1);
+
+    if constexpr (Math::kCopyAsync) {
+      static_assert(kPack == 1 && sizeof(typename Math::Word) == sizeof(T),
+                    "asynchronous copies move elements as they are");
+      constexpr int kStages = Math::kStages;
+      // Copies of stage (ci, tap) into `stage`; zeros outside the tensors.
+      auto copy_stage = [&](typename Math::Stage& stage) {
+        const StageSource source = stage_source(ci, tap);
+        auto weight_slot = [&](int i) -> typename Math::Word& {
+          return stage.weights[weight_row + i * kWeightRowStep][weight_column];
+        };
+        auto input_slot = [&](int i) -> typename Math::Word& {
+          return stage.inputs[input_row + i * kInputRowStep][input_column];
+        };
+        if (source.full) {
+#pragma unroll
+          for (int i = 0; i < kWeightLoads; ++i) {
+            thread::copy_async<sizeof(T)>(&weight_slot(i),
+                                          source.weights + i * kWeightRowStep * w_row_stride, true);
+          }
+#pragma unroll
+          for (int i = 0; i < kInputLoads; ++i) {
+            thread::copy_async<sizeof(T)>(
+                &input_slot(i), source.inputs + i * kInputRowStep * params.in_length, true);
+          }
+          return;
+        }
+#pragma unroll
+        for (int i = 0; i < kWeightLoads; ++i) {
+          const bool valid = weight_valid(ci, i, 0);
+          thread::copy_async<sizeof(T)>(
+              &weight_slot(i), valid ? source.weights + i * kWeightRowStep * w_row_stride : params.w,
+              valid);
+        }
+#pragma unroll
+        for (int i = 0; i < kInputLoads; ++i) {
+          const bool valid = input_valid(ci, source.t, i, 0);
+          thread::copy_async<sizeof(T)>(
+              &input_slot(i),
+              valid ? source.inputs + i * kInputRowStep * params.in_length : params.x, valid);
+        }
+      };
+      // One copy group per stage, empty ones included, so that "all but the newest
+      // kStages - 2 groups have landed" always means "the stage about to be multiplied has".
+      // Stage s goes to buffer s % kStages.
+      auto issue = [&](int64_t stage, int buffer) {
+        if (stage < stages) {
+          copy_stage(shared.stages[buffer]);
+          advance();
+        }
+        thread::commit();
+      };
+#pragma unroll 1
+      for (int buffer = 0; buffer < kStages - 1; ++buffer) issue(buffer, buffer);
+      int buffer = 0;
+      for (int64_t stage = 0; stage < stages; ++stage) {
+        thread::wait_prior<kStages - 2>();
+        // The stage has landed for every thread, and every thread is done with the buffer the
+        // next copies refill (the one multiplied in the previous iteration).
+        __syncthreads();
+        issue(stage + kStages - 1, buffer == 0 ? kStages - 1 : buffer - 1);
+        Math::multiply(shared.stages[buffer], accumulators, thread);
+        buffer = buffer + 1 == kStages ? 0 : buffer + 1;
+      }
+      __syncthreads();  // the next tile's first copies refill buffers still being read
+    } else {
+      Staged weight_staging[kWeightLoads][kPack];
+      Staged input_staging[kInputLoads][kPack];
+      // Global loads of stage (ci, tap) into this thread's staging registers; zeros outside the
+      // tensors.
+      auto load_stage = [&] {
+        const StageSource source = stage_source(ci, tap);
+        auto weight_address = [&](int i, int p) {
+          return source.weights + (i * kWeightRowStep * kPack + p) * w_row_stride;
+        };
+        auto input_address = [&](int i, int p) {
+          return source.inputs + (i * kInputRowStep * kPack + p) * params.in_length;
+        };
+        if (source.full) {
+#pragma unroll
+          for (int i = 0; i < kWeightLoads; ++i) {
+#pragma unroll
+            for (int p = 0; p < kPack; ++p) weight_staging[i][p] = Math::load(weight_address(i, p));
+          }
+#pragma unroll
+          for (int i = 0; i < kInputLoads; ++i) {
+#pragma unroll
+            for (int p = 0; p < kPack; ++p) input_staging[i][p] = Math::load(input_address(i, p));
+          }
+          return;
+        }
+#pragma unroll
+        for (int i = 0; i < kWeightLoads; ++i) {
+#pragma unroll
+          for (int p = 0; p < kPack; ++p) {
+            weight_staging[i][p] =
+                weight_valid(ci, i, p) ? Math::load(weight_address(i, p)) : Staged{};
+          }
+        }
+#pragma unroll
+        for (int i = 0; i < kInputLoads; ++i) {
+#pragma unroll
+          for (int p = 0; p < kPack; ++p) {
+            input_staging[i][p] =
+                input_valid(ci, source.t, i, p) ? Math::load(input_address(i, p)) : Staged{};
+          }
+        }
+      };
+      auto store_stage = [&](int buffer) {
+#pragma unroll
+        for (int i = 0; i < kWeightLoads; ++i) {
+          shared.stages[buffer].weights[weight_row + i * kWeightRowStep][weight_column] =
+              Math::pack(weight_staging[i]);
+        }
+#pragma unroll
+        for (int i = 0; i < kInputLoads; ++i) {
+          shared.stages[buffer].inputs[input_row + i * kInputRowStep][input_column] =
+              Math::pack(input_staging[i]);
+        }
+      };
+      if (stages > 0) {
+        load_stage();
+        store_stage(0);
         advance();
       }
       __syncthreads();
+      for (int64_t stage = 0; stage < stages; ++stage) {
+        const int buffer = static_cast<int>(stage & 1);
+        const bool has_next = stage + 1 < stages;
+        if (has_next) load_stage();  // in flight while this stage is multiplied
+        Math::multiply(shared.stages[buffer], accumulators, thread);
+        if (has_next) {
+          store_stage(buffer ^ 1);
+          advance();
+        }
+        __syncthreads();
+      }
     }
 
     // Epilogue: bias, conversion, and the store of the phase's positions (stride apart in y).

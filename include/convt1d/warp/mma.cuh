@@ -1,6 +1,7 @@
 // Warp-level tensor-core instructions (mma.sync, sm_80 and later) as policies of the phase-GEMM
 // kernel. Each policy says how staged elements become 32-bit shared-memory words (kPack
-// elements per word), how a word becomes the operand registers of an MMA (kParts of them), and
+// elements per word; kCopyAsync where a word is one element as it is, so that the kernel can copy
+// it with cp.async), how a word becomes the operand registers of an MMA (kParts of them), and
 // how one 16 x 8 accumulator fragment is updated from one A and one B fragment.
 //
 // Fragment layouts, with g = lane / 4 and t = lane % 4, in shared-memory words (a word row is one
@@ -36,11 +37,14 @@ __device__ __forceinline__ void mma_tf32(float (&c)[4], const uint32_t (&a)[4],
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
-// TF32: operands rounded once, when they are written to shared memory.
+// TF32: operands rounded once, to the nearest TF32 value, when they are written to shared memory.
+// Register-staged (the rounding happens on the way), which measured faster than copying the
+// floats asynchronously and rounding each fragment (docs/tuning.md, T3).
 struct Tf32Mma {
   using Staged = float;
   static constexpr int kPack = 1;
   static constexpr int kParts = 1;
+  static constexpr bool kCopyAsync = false;
 
   __device__ __forceinline__ static uint32_t pack(const float (&values)[1]) {
     return round_to_tf32(values[0]);
@@ -54,13 +58,15 @@ struct Tf32Mma {
   }
 };
 
-// 3xTF32: shared memory holds the floats; each operand is split when it enters registers into
-// big = tf32(x) and small = tf32(x - big) (x - big is exact in float), and
+// 3xTF32: shared memory holds the floats as they are (copied asynchronously); each operand is
+// split when it enters registers into big = tf32(x) and small = tf32(x - big) (x - big is exact
+// in float), and
 // a * b ~ big_a * big_b + big_a * small_b + small_a * big_b, the small terms first.
 struct Tf32x3Mma {
   using Staged = float;
   static constexpr int kPack = 1;
   static constexpr int kParts = 2;
+  static constexpr bool kCopyAsync = true;
 
   __device__ __forceinline__ static uint32_t pack(const float (&values)[1]) {
     return __float_as_uint(values[0]);
@@ -86,6 +92,7 @@ struct Half16Mma {
   using Staged = T;
   static constexpr int kPack = 2;
   static constexpr int kParts = 1;
+  static constexpr bool kCopyAsync = false;  // a word pairs elements of two rows
 
   __device__ __forceinline__ static uint32_t pack(const T (&values)[2]) {
     const uint32_t low = bits_of(values[0]);
