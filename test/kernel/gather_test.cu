@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <cuda/std/type_traits>
+
 #include "test_support.cuh"
 
 namespace {
@@ -141,8 +143,16 @@ class DeviceCase {
 
   void poison_y(cudaStream_t stream) { poison(y_.data(), y_.size(), stream); }
 
-  Status launch(cudaStream_t stream) {
+  // Another way to run the problem than the public entry point (a kernel chosen by the test).
+  using Launcher = Status (*)(const Problem&, const T* x, const T* w, const T* bias, T* y,
+                              cudaStream_t);
+
+  Status launch(cudaStream_t stream, Launcher launcher = nullptr) {
     const T* bias = host_.with_bias ? bias_.data() + offsets_.bias : nullptr;
+    if (launcher != nullptr) {
+      return launcher(host_.problem, x_.data() + offsets_.x, w_.data() + offsets_.w, bias,
+                      y_.data() + offsets_.y, stream);
+    }
     convt1d::Options options;
     options.math = host_.math;
     return convt1d::conv_transpose1d<T>(host_.problem, x_.data() + offsets_.x,
@@ -216,10 +226,11 @@ Accuracy check_output(const HostCase<T>& host, const std::vector<T>& buffer, int
 // Upload, poison, launch on `stream`, download and check.
 template <class T>
 Accuracy run_and_check(const HostCase<T>& host, Offsets offsets = {},
-                       cudaStream_t stream = nullptr) {
+                       cudaStream_t stream = nullptr,
+                       typename DeviceCase<T>::Launcher launcher = nullptr) {
   DeviceCase<T> device(host, offsets);
   device.upload(stream);
-  REQUIRE(device.launch(stream) == Status::kSuccess);
+  REQUIRE(device.launch(stream, launcher) == Status::kSuccess);
   REQUIRE_CUDA(cudaGetLastError());
   const std::vector<T> buffer = device.download(stream);
   REQUIRE_CUDA(cudaGetLastError());
@@ -462,6 +473,87 @@ TEST_CASE("gather: quick random sweep, TF32 and 3xTF32", "[gather][sweep][tf32][
   INFO("TF32 sweep: relative L2 error of all outputs together " << tf32);
   CHECK(tf32 <= kTf32PooledTolerance);
   run_sweep<float>(6, 32, SweepLimits{200'000, 200'000, 40'000'000}, MathMode::k3xTF32);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every tile shape of the phase-GEMM kernel, each math policy, launched directly: the public
+// entry point picks tiles by problem size, so a sweep alone may leave some instantiation
+// untested on the edges below.
+
+// One phase-GEMM instantiation, whatever select_config() would choose.
+template <class T, class Math>
+Status launch_gemm_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
+                            cudaStream_t stream) {
+  return convt1d::detail::launch_gemm<T, Math>(
+      convt1d::kernel::ConvParams<T>::from(p, x, w, bias, y), stream);
+}
+
+// Partial channel and position tiles, input windows past both ends of x, several phases (one
+// of them without taps), groups, dilation, output padding, and reductions that end inside a
+// stage.
+std::vector<Problem> tile_edge_problems() {
+  std::vector<Problem> problems;
+  auto add = [&](int64_t n, int64_t ci, int64_t co, int64_t l, int64_t k, int64_t s, int64_t pad,
+                 int64_t opad, int64_t d, int64_t g) {
+    problems.push_back(Problem{n, ci, co, l, k, s, pad, opad, d, g});
+    REQUIRE(convt1d::validate(problems.back()) == Status::kSuccess);
+  };
+  add(2, 37, 70, 300, 5, 3, 2, 1, 2, 1);
+  add(1, 64, 200, 140, 16, 8, 4, 0, 1, 1);
+  add(3, 48, 96, 517, 3, 1, 1, 0, 3, 2);
+  add(1, 20, 17, 1000, 7, 2, 5, 1, 1, 1);
+  add(2, 33, 40, 64, 4, 5, 0, 3, 1, 1);
+  add(1, 16, 24, 200, 3, 2, 1, 0, 2, 1);
+  return problems;
+}
+
+template <class T, class... Maths>
+void check_every_tile(MathMode math) {
+  const std::vector<Problem> problems = tile_edge_problems();
+  for (size_t index = 0; index < problems.size(); ++index) {
+    std::mt19937_64 rng(case_seed(base_seed(), 200 + type_tag<T>(), static_cast<int64_t>(index)));
+    HostCase<T> host = make_host_case<T>(problems[index], index % 2 == 0, rng);
+    host.math = math;
+    auto check = [&](auto tag, auto launcher) {
+      using Math = typename decltype(tag)::type;
+      INFO(type_name<T>() << " (" << math_name(math) << "), tile " << Math::kBlockChannels << " x "
+                          << Math::kBlockPositions << " on " << Math::kThreads << " threads: "
+                          << describe(host.problem));
+      run_and_check(host, {}, nullptr, launcher);
+    };
+    (check(cuda::std::type_identity<Maths>{}, &launch_gemm_directly<T, Maths>), ...);
+  }
+}
+
+TEST_CASE("gather: every phase-GEMM tile shape and math policy", "[gather][tiles]") {
+  namespace detail = convt1d::detail;
+  using convt1d::block::MmaMath;
+  using convt1d::block::SimtMath;
+  check_every_tile<float, SimtMath<float, detail::GemmLarge>, SimtMath<float, detail::GemmMedium>,
+                   SimtMath<float, detail::GemmNarrow>, SimtMath<float, detail::GemmShort>,
+                   SimtMath<float, detail::GemmWide>>(MathMode::kExact);
+  check_every_tile<double, SimtMath<double, detail::GemmLarge>,
+                   SimtMath<double, detail::GemmMedium>, SimtMath<double, detail::GemmNarrow>,
+                   SimtMath<double, detail::GemmShort>, SimtMath<double, detail::GemmWide>>(
+      MathMode::kExact);
+  using convt1d::warp::Tf32Mma;
+  using convt1d::warp::Tf32x3Mma;
+  check_every_tile<float, MmaMath<float, detail::MmaLarge, Tf32Mma>,
+                   MmaMath<float, detail::MmaMedium, Tf32Mma>,
+                   MmaMath<float, detail::MmaShort, Tf32Mma>,
+                   MmaMath<float, detail::MmaWide, Tf32Mma>>(MathMode::kTF32);
+  check_every_tile<float, MmaMath<float, detail::MmaMedium, Tf32x3Mma>,
+                   MmaMath<float, detail::MmaShort, Tf32x3Mma>>(MathMode::k3xTF32);
+  using Half = convt1d::warp::Half16Mma<__half>;
+  check_every_tile<__half, MmaMath<__half, detail::MmaLarge, Half>,
+                   MmaMath<__half, detail::MmaMedium, Half>,
+                   MmaMath<__half, detail::MmaShort, Half>,
+                   MmaMath<__half, detail::MmaWide, Half>>(MathMode::kExact);
+  using Bf16 = convt1d::warp::Half16Mma<__nv_bfloat16>;
+  check_every_tile<__nv_bfloat16, MmaMath<__nv_bfloat16, detail::MmaLarge, Bf16>,
+                   MmaMath<__nv_bfloat16, detail::MmaMedium, Bf16>,
+                   MmaMath<__nv_bfloat16, detail::MmaShort, Bf16>,
+                   MmaMath<__nv_bfloat16, detail::MmaWide, Bf16>>(MathMode::kExact);
 }
 
 // Every public shape once, in float, at full size: the batch of kb64, kb74 and kb79 is NOT

@@ -20,11 +20,13 @@ using GemmLarge = GemmTile<128, 128, 8, 8, 8, 2>;   // 256 threads, <= 128 regis
 using GemmMedium = GemmTile<64, 128, 8, 8, 8, 3>;   // 128 threads, <= 168 registers
 using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 registers
 using GemmShort = GemmTile<64, 32, 8, 4, 4, 4>;     // 128 threads, <= 128 registers
+using GemmWide = GemmTile<64, 256, 8, 8, 8, 2>;     // 256 threads, <= 128 registers
 using Direct = DirectTile<256, 4>;  // 256 threads, 1024 positions m per tile
 // Tensor-core tiles: 16 words of reduction per stage (16 input channels in TF32, 32 in 16-bit).
 using MmaLarge = MmaTile<128, 128, 16, 2, 4, 2>;  // 8 warps of 64 x 32
 using MmaMedium = MmaTile<64, 128, 16, 2, 2, 3>;  // 4 warps of 32 x 64
 using MmaShort = MmaTile<64, 64, 16, 2, 2, 4>;    // 4 warps of 32 x 32
+using MmaWide = MmaTile<64, 256, 16, 2, 4, 2>;    // 8 warps of 32 x 64
 
 enum class KernelChoice {
   kDirect,
@@ -32,9 +34,11 @@ enum class KernelChoice {
   kGemmMedium,
   kGemmNarrow,
   kGemmShort,
+  kGemmWide,
   kMmaLarge,
   kMmaMedium,
   kMmaShort,
+  kMmaWide,
 };
 
 // Whether T under `math` multiplies on tensor cores (see MathMode).
@@ -74,16 +78,63 @@ constexpr int64_t gemm_tile_count(const Problem& p) {
       .total_tiles;
 }
 
+// What the tile estimate needs to know of the element type and math mode.
+struct MathCost {
+  double speed;       // multiply-adds per unit of time, relative to float FMAs (H100 measured:
+                      // TF32 tensor cores about 6x, 3xTF32 2x, FP16/BF16 12x, double 0.5x)
+  int element_bytes;  // bytes of one weight or input element
+  int fewer_blocks;   // blocks per multiprocessor the kernel runs below its tile's figure
+};
+
+template <class T>
+constexpr MathCost math_cost(MathMode math) {
+  if constexpr (cuda::std::is_same_v<T, float>) {
+    if (math == MathMode::kTF32) return {6.0, 4, 0};
+    if (math == MathMode::k3xTF32) return {2.0, 4, 1};  // split operands: one block fewer
+    return {1.0, 4, 0};
+  } else if constexpr (cuda::std::is_same_v<T, double>) {
+    return {0.5, 8, 0};
+  } else {
+    return {12.0, 2, 0};
+  }
+}
+
+// Elements' worth of L2 traffic per weight a phase-GEMM tile uses. A stage loads one tap of
+// w[ci, co, :] per (ci, co): where a row spans whole 32-byte sectors, each load brings a sector
+// of which the phase uses only its taps there (one in `stride` taps for dilation 1: 8x the bytes
+// at stride 8); shorter rows share sectors across channels, and the phase's other taps find them
+// in L1.
+constexpr double weight_traffic_factor(const Problem& p, int element_bytes) {
+  const PhaseGeometry geometry = PhaseGeometry::from(p);
+  const int64_t sector = 32 / element_bytes;  // elements per sector
+  const int64_t taps = (p.kernel_size + geometry.tap_step - 1) / geometry.tap_step;
+  const int64_t taps_per_sector = sector / geometry.tap_step > 1 ? sector / geometry.tap_step : 1;
+  const int64_t fetched = p.kernel_size < sector ? p.kernel_size : sector;
+  const int64_t used = taps < taps_per_sector ? taps : taps_per_sector;
+  return static_cast<double>(fetched) / static_cast<double>(used);
+}
+
 // Estimated time of a phase-GEMM tile shape, in arbitrary units: the waves of tiles the GPU
-// runs, times the time of one wave, which grows with the tile's FMAs (padding included), with how
-// many tiles share a multiprocessor, and with the inverse of the tile's FMA efficiency (fewer
-// accumulators per thread: more shared-memory reads per FMA).
+// runs, times the time of one wave. A wave's tiles share each multiprocessor, and a tile's time
+// per reduction step is the larger of
+//  - its multiply-adds (padding included) over the tile's FMA efficiency (fewer accumulators
+//    per thread: more shared-memory reads per multiply-add), and
+//  - its L2 traffic (a weight per channel, scaled by weight_traffic_factor(), and an input per
+//    position) times the math's speed: the faster the multiply, the sooner the loads bind.
 template <class Tile>
-constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, double efficiency) {
-  const int64_t slots = static_cast<int64_t>(multiprocessors) * Tile::kMinBlocksPerMultiprocessor;
+constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, double efficiency,
+                                    const MathCost& cost) {
+  const int blocks = Tile::kMinBlocksPerMultiprocessor > cost.fewer_blocks
+                         ? Tile::kMinBlocksPerMultiprocessor - cost.fewer_blocks
+                         : 1;
+  const int64_t slots = static_cast<int64_t>(multiprocessors) * blocks;
   const int64_t waves = (gemm_tile_count<Tile>(p) + slots - 1) / slots;
-  return static_cast<double>(waves) * Tile::kBlockChannels * Tile::kBlockPositions *
-         Tile::kMinBlocksPerMultiprocessor / efficiency;
+  const double compute =
+      static_cast<double>(Tile::kBlockChannels) * Tile::kBlockPositions / efficiency;
+  const double traffic = cost.speed * cost.element_bytes *
+                         (Tile::kBlockChannels * weight_traffic_factor(p, cost.element_bytes) +
+                          Tile::kBlockPositions);
+  return static_cast<double>(waves) * blocks * (compute > traffic ? compute : traffic);
 }
 
 // A tile shape the rule weighs, with its gemm_tile_estimate().
@@ -108,29 +159,45 @@ constexpr KernelChoice cheapest(const Candidate (&candidates)[N]) {
 //    true reduction length, as long as its weights fit the shared-memory cache;
 //  - everything else is a phase GEMM, with the tile shape of the smallest gemm_tile_estimate():
 //    the 8 x 8-per-thread tiles do the most FMAs per shared-memory read, smaller tiles waste
-//    less on padding and fill the GPU's last wave better on short problems. On tensor cores the
-//    same rule picks among the MMA tiles, where larger tiles read shared memory less per MMA.
-constexpr KernelChoice select_config(const Problem& p, int multiprocessors,
-                                     bool tensor_cores = false) {
+//    less on padding and fill the GPU's last wave better on short problems, and the wide tiles
+//    (fewer channels, more positions) load fewer weights per multiply-add where the weight loads
+//    waste most of their sectors (large strides) and the math is fast enough for that to bind.
+//    On tensor cores the same rule picks among the MMA tiles.
+template <class T>
+constexpr KernelChoice select_config(const Problem& p, int multiprocessors, MathMode math) {
   const int64_t in_per_group = p.in_channels / p.groups;
   const int64_t out_per_group = p.out_channels / p.groups;
   if ((out_per_group < 16 || in_per_group < 4) &&
       in_per_group * p.kernel_size <= kDirectMaxWeights) {
     return KernelChoice::kDirect;
   }
-  if (tensor_cores) {
+  const MathCost cost = math_cost<T>(math);
+  // Candidates run from small tiles to large: on equal estimates the smaller tile wins (more
+  // blocks, less padding).
+  if (uses_tensor_cores<T>(math) && cost.fewer_blocks > 0) {
+    // 3xTF32: the 8-warp tiles drop to one block per multiprocessor, too few warps to hide the
+    // loads (measured 1.1-1.5x slower than the 4-warp tiles on the public suite).
     const Candidate candidates[] = {
-        {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0)},
-        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85)},
-        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7)},
+        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7, cost)},
+        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85, cost)},
+    };
+    return cheapest(candidates);
+  }
+  if (uses_tensor_cores<T>(math)) {
+    const Candidate candidates[] = {
+        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7, cost)},
+        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85, cost)},
+        {KernelChoice::kMmaWide, gemm_tile_estimate<MmaWide>(p, multiprocessors, 0.85, cost)},
+        {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0, cost)},
     };
     return cheapest(candidates);
   }
   const Candidate candidates[] = {
-      {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0)},
-      {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85)},
-      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7)},
-      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6)},
+      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6, cost)},
+      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7, cost)},
+      {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85, cost)},
+      {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 1.0, cost)},
+      {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0, cost)},
   };
   return cheapest(candidates);
 }
@@ -172,7 +239,12 @@ template <class T, class Tile>
 Status launch_mma(const kernel::ConvParams<T>& conv, MathMode math, cudaStream_t stream) {
   if constexpr (cuda::std::is_same_v<T, float>) {
     if (math == MathMode::k3xTF32) {
-      return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32x3Mma>>(conv, stream);
+      // select_config() gives 3xTF32 only the 4-warp tiles; the others are not instantiated.
+      if constexpr (Tile::kThreads <= 128) {
+        return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32x3Mma>>(conv, stream);
+      } else {
+        return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
+      }
     }
     return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32Mma>>(conv, stream);
   } else if constexpr (cuda::std::is_same_v<T, __half> || cuda::std::is_same_v<T, __nv_bfloat16>) {
@@ -258,8 +330,7 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
     return status;
   }
   const auto conv = kernel::ConvParams<T>::from(problem, x, w, bias, y);
-  const bool tensor_cores = uses_tensor_cores<T>(options.math);
-  const KernelChoice choice = select_config(problem, multiprocessors, tensor_cores);
+  const KernelChoice choice = select_config<T>(problem, multiprocessors, options.math);
   if (choice == KernelChoice::kDirect) {
     return launch_direct_for_kernel_size(conv, multiprocessors, stream);
   }
@@ -270,6 +341,7 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
       case KernelChoice::kGemmMedium: return launch_gemm<T, SimtMath<T, GemmMedium>>(conv, stream);
       case KernelChoice::kGemmNarrow: return launch_gemm<T, SimtMath<T, GemmNarrow>>(conv, stream);
       case KernelChoice::kGemmShort: return launch_gemm<T, SimtMath<T, GemmShort>>(conv, stream);
+      case KernelChoice::kGemmWide: return launch_gemm<T, SimtMath<T, GemmWide>>(conv, stream);
       default: break;
     }
   }
@@ -277,6 +349,7 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
     case KernelChoice::kMmaLarge: return launch_mma<T, MmaLarge>(conv, options.math, stream);
     case KernelChoice::kMmaMedium: return launch_mma<T, MmaMedium>(conv, options.math, stream);
     case KernelChoice::kMmaShort: return launch_mma<T, MmaShort>(conv, options.math, stream);
+    case KernelChoice::kMmaWide: return launch_mma<T, MmaWide>(conv, options.math, stream);
     default: break;
   }
   return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));  // no kernel for the choice
