@@ -213,6 +213,16 @@ inline Status last_launch_status() {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
+// Lets `kernel` launch with `bytes` of dynamic shared memory: past the 48 KiB any launch may use,
+// a kernel must opt in first.
+template <class Kernel>
+Status allow_shared_memory(Kernel* kernel, size_t bytes) {
+  if (bytes <= 48 * 1024) return Status::kSuccess;
+  const cudaError_t error = cudaFuncSetAttribute(
+      kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes));
+  return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
+}
+
 template <class T, class Math>
 Status launch_gemm(const kernel::ConvParams<T>& conv, cudaStream_t stream) {
   kernel::GemmParams<T> params;
@@ -222,12 +232,11 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, cudaStream_t stream) {
   params.channel_tiles = tiling.channel_tiles;
   params.position_tiles = tiling.position_tiles;
   params.total_tiles = tiling.total_tiles;
+  // The four-stage 3xTF32 and double tiles pass 48 KiB.
   constexpr size_t kSharedBytes = sizeof(kernel::GemmSharedStorage<Math>);
-  if constexpr (kSharedBytes > 48 * 1024) {  // the four-stage tensor-core and double tiles
-    const cudaError_t error =
-        cudaFuncSetAttribute(kernel::gemm_kernel<T, Math>,
-                             cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
-    if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  if (Status status = allow_shared_memory(kernel::gemm_kernel<T, Math>, kSharedBytes);
+      status != Status::kSuccess) {
+    return status;
   }
   kernel::gemm_kernel<T, Math>
       <<<grid_for(params.total_tiles), Math::kThreads, kSharedBytes, stream>>>(params);
@@ -278,11 +287,11 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   }
   using Layout = kernel::DirectSharedLayout<accumulator_t<T>, Direct>;
   const size_t shared_bytes = Layout::bytes(conv.in_per_group, conv.kernel_size);
-  if (shared_bytes > 48 * 1024) {  // double with a large weight cache: up to about 66 KiB
-    const cudaError_t error = cudaFuncSetAttribute(
-        kernel::direct_kernel<T, Direct, kKernelSize>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-        static_cast<int>(shared_bytes));
-    if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  // Double with a large weight cache: up to about 66 KiB.
+  if (Status status = allow_shared_memory(kernel::direct_kernel<T, Direct, kKernelSize>,
+                                          shared_bytes);
+      status != Status::kSuccess) {
+    return status;
   }
   const int64_t grid = (params.total_tiles + params.tiles_per_block - 1) / params.tiles_per_block;
   kernel::direct_kernel<T, Direct, kKernelSize>

@@ -17,12 +17,12 @@
 // weight cache) and the input window x[ci0 .. ci0 + kReduction, m tile - off_i], both stored as
 // [reduction word][channel or position]; a word holds Math::kPack consecutive input channels.
 // Two pipelines, by Math::kCopyAsync:
-//  - asynchronous (float and double words, the elements as they are): Math::kStages stages in
-//    shared memory, filled by cp.async; while the block multiplies one stage, the copies of the
-//    next kStages - 1 are in flight, and no staging registers are held;
-//  - register-staged (16-bit words, which pair two input channels): two stages; while the block
-//    multiplies one, each thread holds its loads of the next in registers (Math::Staged),
-//    converted to words when stored.
+//  - asynchronous (words that are the elements as they are: exact float, double, 3xTF32):
+//    Math::kStages stages in shared memory, filled by cp.async; while the block multiplies one
+//    stage, the copies of the next kStages - 1 are in flight, and no staging registers are held;
+//  - register-staged (TF32 words, rounded on the way, and 16-bit words, which pair two input
+//    channels): two stages; while the block multiplies one, each thread holds its loads of the
+//    next in registers (Math::Staged), converted to words when stored.
 //
 // Loop order: input-channel chunks outer, taps of the phase inner, so consecutive stages read the
 // same input rows (shifted) and the same weight rows (next tap) and find them in L1.
@@ -64,7 +64,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
   static_assert(kThreads % kChannels == 0, "a thread's staged weights share one channel column");
   static_assert(kThreads % kPositions == 0, "a thread's staged inputs share one position column");
 
-  // Dynamic shared memory: four stages of the larger tiles pass the 48 KiB of static storage.
+  // Dynamic shared memory: four stages of some tiles pass the 48 KiB of static storage.
   extern __shared__ __align__(16) unsigned char shared_memory[];
   auto& shared = *reinterpret_cast<GemmSharedStorage<Math>*>(shared_memory);
 
