@@ -383,6 +383,21 @@ struct Shape {
   const char* name;
   int64_t batch, in_channels, out_channels, kernel_size, in_length, stride, padding, output_padding,
       dilation, groups;
+
+  Problem problem() const {
+    Problem p;
+    p.batch = batch;
+    p.in_channels = in_channels;
+    p.out_channels = out_channels;
+    p.kernel_size = kernel_size;
+    p.in_length = in_length;
+    p.stride = stride;
+    p.padding = padding;
+    p.output_padding = output_padding;
+    p.dilation = dilation;
+    p.groups = groups;
+    return p;
+  }
 };
 
 // clang-format off
@@ -491,34 +506,31 @@ Status launch_gemm_directly(const Problem& p, const T* x, const T* w, const T* b
 // Partial channel and position tiles, input windows past both ends of x, several phases (one
 // of them without taps), groups, dilation, output padding, and reductions that end inside a
 // stage.
-std::vector<Problem> tile_edge_problems() {
-  std::vector<Problem> problems;
-  auto add = [&](int64_t n, int64_t ci, int64_t co, int64_t l, int64_t k, int64_t s, int64_t pad,
-                 int64_t opad, int64_t d, int64_t g) {
-    problems.push_back(Problem{n, ci, co, l, k, s, pad, opad, d, g});
-    REQUIRE(convt1d::validate(problems.back()) == Status::kSuccess);
-  };
-  add(2, 37, 70, 300, 5, 3, 2, 1, 2, 1);
-  add(1, 64, 200, 140, 16, 8, 4, 0, 1, 1);
-  add(3, 48, 96, 517, 3, 1, 1, 0, 3, 2);
-  add(1, 20, 17, 1000, 7, 2, 5, 1, 1, 1);
-  add(2, 33, 40, 64, 4, 5, 0, 3, 1, 1);
-  add(1, 16, 24, 200, 3, 2, 1, 0, 2, 1);
-  return problems;
-}
+// clang-format off
+constexpr Shape kTileEdgeShapes[] = {
+    // name          N  C_in C_out  K  L_in stride padding output_padding dilation groups
+    {"dilated",      2,  37,   70,  5,  300,  3, 2, 1, 2, 1},
+    {"stride8",      1,  64,  200, 16,  140,  8, 4, 0, 1, 1},
+    {"grouped",      3,  48,   96,  3,  517,  1, 1, 0, 3, 2},
+    {"few_outputs",  1,  20,   17,  7, 1000,  2, 5, 1, 1, 1},
+    {"short",        2,  33,   40,  4,   64,  5, 0, 3, 1, 1},
+    {"tapless_phase", 1, 16,   24,  3,  200,  2, 1, 0, 2, 1},
+};
+// clang-format on
 
 template <class T, class... Maths>
 void check_every_tile(MathMode math) {
-  const std::vector<Problem> problems = tile_edge_problems();
-  for (size_t index = 0; index < problems.size(); ++index) {
+  for (size_t index = 0; index < std::size(kTileEdgeShapes); ++index) {
+    const Problem problem = kTileEdgeShapes[index].problem();
+    REQUIRE(convt1d::validate(problem) == Status::kSuccess);
     std::mt19937_64 rng(case_seed(base_seed(), 200 + type_tag<T>(), static_cast<int64_t>(index)));
-    HostCase<T> host = make_host_case<T>(problems[index], index % 2 == 0, rng);
+    HostCase<T> host = make_host_case<T>(problem, index % 2 == 0, rng);
     host.math = math;
     auto check = [&](auto tag, auto launcher) {
       using Math = typename decltype(tag)::type;
       INFO(type_name<T>() << " (" << math_name(math) << "), tile " << Math::kBlockChannels << " x "
                           << Math::kBlockPositions << " on " << Math::kThreads << " threads: "
-                          << describe(host.problem));
+                          << kTileEdgeShapes[index].name << ", " << describe(host.problem));
       run_and_check(host, {}, nullptr, launcher);
     };
     (check(cuda::std::type_identity<Maths>{}, &launch_gemm_directly<T, Maths>), ...);
@@ -569,17 +581,7 @@ TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
     const Shape& shape = kPublicShapes[index];
     for (const MathMode math : {MathMode::kExact, MathMode::kTF32, MathMode::k3xTF32})
     DYNAMIC_SECTION(shape.name << " " << math_name(math)) {
-      Problem p;
-      p.batch = shape.batch;
-      p.in_channels = shape.in_channels;
-      p.out_channels = shape.out_channels;
-      p.kernel_size = shape.kernel_size;
-      p.in_length = shape.in_length;
-      p.stride = shape.stride;
-      p.padding = shape.padding;
-      p.output_padding = shape.output_padding;
-      p.dilation = shape.dilation;
-      p.groups = shape.groups;
+      const Problem p = shape.problem();
       const uint64_t seed = case_seed(base_seed(), 100, static_cast<int64_t>(index));
 
       SampledRun run;
