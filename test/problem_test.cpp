@@ -364,6 +364,7 @@ TEST_CASE("problem: to_string gives a distinct sentence for each Status", "[prob
       Status::kSizeOverflow,
       Status::kNullPointer,
       Status::kInvalidMathMode,
+      Status::kInvalidWorkspace,
       Status::kCudaError,
   };
   std::set<std::string> seen;
@@ -386,6 +387,8 @@ TEST_CASE("problem: to_string gives a distinct sentence for each Status", "[prob
 
 TEST_CASE("problem: math modes", "[problem]") {
   STATIC_REQUIRE(convt1d::Options{}.math == convt1d::MathMode::kExact);
+  STATIC_REQUIRE(convt1d::Options{}.workspace == nullptr);
+  STATIC_REQUIRE(convt1d::Options{}.workspace_bytes == 0);
   for (convt1d::MathMode math :
        {convt1d::MathMode::kExact, convt1d::MathMode::kTF32, convt1d::MathMode::k3xTF32}) {
     CHECK(convt1d::is_valid(math));

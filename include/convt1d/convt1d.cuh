@@ -12,10 +12,22 @@
 
 namespace convt1d {
 
+// Bytes of workspace (Options::workspace) that conv_transpose1d<T> can use on `problem`; 0 where
+// it uses none (invalid problems included). Host-only arithmetic: no CUDA call, no device
+// needed. A workspace of this size, or larger, may be reused by every call on one stream.
+template <class T>
+constexpr size_t workspace_size(const Problem& problem) {
+  static_assert(detail::is_supported_element_v<T>,
+                "convt1d supports float, double, __half and __nv_bfloat16");
+  if (validate(problem) != Status::kSuccess) return 0;
+  return static_cast<size_t>(detail::packed_weights_bytes(problem, sizeof(T)));
+}
+
 // y = conv_transpose1d(x, w, bias) on `stream`, with PyTorch's semantics (see Problem).
 // T is float, double, __half or __nv_bfloat16. bias may be nullptr. All pointers are device
 // pointers. options.math chooses how float multiplies (see MathMode); __half and __nv_bfloat16
-// use tensor cores, double never does. Asynchronous: returns once the work is queued; never
+// use tensor cores, double never does. options.workspace, when given, must hold at least
+// workspace_size<T>(problem) bytes (see Options). Asynchronous: returns once the work is queued; never
 // synchronizes, never allocates, so it may be captured into a CUDA graph. On any failure before
 // the launch, y is not touched.
 template <class T>
@@ -26,6 +38,10 @@ Status conv_transpose1d(const Problem& problem, const T* x, const T* w,
                 "convt1d supports float, double, __half and __nv_bfloat16");
   if (Status status = validate(problem); status != Status::kSuccess) return status;
   if (!is_valid(options.math)) return Status::kInvalidMathMode;
+  if (options.workspace == nullptr ? options.workspace_bytes != 0
+                                   : options.workspace_bytes < workspace_size<T>(problem)) {
+    return Status::kInvalidWorkspace;
+  }
   if (problem.batch == 0) return Status::kSuccess;  // empty output: nothing to launch
   if (x == nullptr || w == nullptr || y == nullptr) return Status::kNullPointer;
   return detail::launch(problem, x, w, bias, y, stream, options);

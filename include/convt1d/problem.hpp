@@ -2,6 +2,7 @@
 // Host-only: compiles with any C++17 compiler, no CUDA needed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace convt1d {
@@ -26,8 +27,17 @@ struct Problem {
 enum class MathMode : int32_t { kExact = 0, kTF32 = 1, k3xTF32 = 2 };
 
 // Choices of a call that do not change its result's definition, only how it is computed.
+//   math       how float multiplies (above).
+//   workspace  optional device scratch memory of workspace_bytes bytes, for the call to use in
+//              stream order (its contents are overwritten; it must not overlap x, w, bias or
+//              y). With at least workspace_size<T>(problem) bytes (convt1d.cuh), layers whose
+//              weight reads would waste most of each memory sector (stride > 1) first copy
+//              their weights into it in a per-phase layout; without one, the call reads w as it
+//              is, with the same result. nullptr with workspace_bytes 0 means none.
 struct Options {
   MathMode math = MathMode::kExact;
+  void* workspace = nullptr;
+  size_t workspace_bytes = 0;
 };
 
 constexpr bool is_valid(MathMode math) {
@@ -53,6 +63,7 @@ enum class Status : int32_t {
   kSizeOverflow,                   // a tensor size or offset does not fit in int64_t
   kNullPointer,                    // a non-empty tensor was given as nullptr (GPU entry point)
   kInvalidMathMode,                // Options::math is not one of the MathMode values
+  kInvalidWorkspace,               // Options::workspace is too small, or null with bytes > 0
   kCudaError = 1000,               // base: the CUDA error code is added to it
 };
 
@@ -166,6 +177,9 @@ constexpr const char* to_string(Status status) {
       return "x, w and y must be non-null device pointers when their tensors are non-empty";
     case Status::kInvalidMathMode:
       return "options.math must be MathMode::kExact, MathMode::kTF32 or MathMode::k3xTF32";
+    case Status::kInvalidWorkspace:
+      return "options.workspace must be nullptr with workspace_bytes 0, or a device pointer with "
+             "workspace_bytes at least workspace_size<T>(problem)";
     default: break;
   }
   if (is_cuda_error(status)) {

@@ -65,6 +65,9 @@ struct HostCase {
   Problem problem;
   bool with_bias = false;
   convt1d::MathMode math = convt1d::MathMode::kExact;
+  // Bytes of workspace to pass (poisoned before each run, one byte past a cudaMalloc'd base so
+  // that the library aligns it); 0: none.
+  size_t workspace_bytes = 0;
   std::vector<T> x, w, bias;
 };
 
@@ -121,7 +124,8 @@ std::string describe_offsets(const Offsets& o) {
   return os.str();
 }
 
-// The device side of a HostCase. y's buffer is [offset | y | guard], all of it poisoned.
+// The device side of a HostCase. y's buffer is [offset | y | guard], all of it poisoned; so is
+// the workspace, so that a read of packed weights the library did not write shows as NaN.
 template <class T>
 class DeviceCase {
  public:
@@ -131,13 +135,16 @@ class DeviceCase {
         x_(offsets.x + x_elements(host.problem)),
         w_(offsets.w + w_elements(host.problem)),
         bias_(offsets.bias + static_cast<int64_t>(host.bias.size())),
-        y_(offsets.y + y_elements(host.problem) + kGuardElements) {}
+        y_(offsets.y + y_elements(host.problem) + kGuardElements),
+        workspace_(host.workspace_bytes > 0 ? static_cast<int64_t>(host.workspace_bytes) + 1
+                                            : 0) {}
 
-  // Copies the inputs and poisons y, in `stream` order.
+  // Copies the inputs and poisons y and the workspace, in `stream` order.
   void upload(cudaStream_t stream) {
     copy_to_device(x_.data() + offsets_.x, host_.x, stream);
     copy_to_device(w_.data() + offsets_.w, host_.w, stream);
     copy_to_device(bias_.data() + offsets_.bias, host_.bias, stream);
+    poison(workspace_.data(), workspace_.size(), stream);
     poison_y(stream);
   }
 
@@ -145,16 +152,20 @@ class DeviceCase {
 
   // Another way to run the problem than the public entry point (a kernel chosen by the test).
   using Launcher = Status (*)(const Problem&, const T* x, const T* w, const T* bias, T* y,
-                              cudaStream_t);
+                              cudaStream_t, const convt1d::Options&);
 
   Status launch(cudaStream_t stream, Launcher launcher = nullptr) {
     const T* bias = host_.with_bias ? bias_.data() + offsets_.bias : nullptr;
-    if (launcher != nullptr) {
-      return launcher(host_.problem, x_.data() + offsets_.x, w_.data() + offsets_.w, bias,
-                      y_.data() + offsets_.y, stream);
-    }
     convt1d::Options options;
     options.math = host_.math;
+    if (host_.workspace_bytes > 0) {
+      options.workspace = workspace_.data() + 1;
+      options.workspace_bytes = host_.workspace_bytes;
+    }
+    if (launcher != nullptr) {
+      return launcher(host_.problem, x_.data() + offsets_.x, w_.data() + offsets_.w, bias,
+                      y_.data() + offsets_.y, stream, options);
+    }
     return convt1d::conv_transpose1d<T>(host_.problem, x_.data() + offsets_.x,
                                         w_.data() + offsets_.w, bias, y_.data() + offsets_.y,
                                         stream, options);
@@ -169,6 +180,7 @@ class DeviceCase {
   const HostCase<T>& host_;
   Offsets offsets_;
   DeviceBuffer<T> x_, w_, bias_, y_;
+  DeviceBuffer<unsigned char> workspace_;
 };
 
 template <class T>
@@ -264,6 +276,9 @@ double run_sweep(uint64_t sweep_id, int64_t problems, const SweepLimits& limits,
                                                << " (its own seed is " << seed << ")");
     HostCase<T> host = make_host_case<T>(sweep_case.problem, sweep_case.with_bias, rng);
     host.math = math;
+    // Every other problem with the workspace it asks for (packed weights where it asks for any).
+    if (index % 2 == 1) host.workspace_bytes = convt1d::workspace_size<T>(host.problem);
+    INFO("workspace of " << host.workspace_bytes << " bytes");
     const Accuracy accuracy = run_and_check(host);
     error2 += accuracy.error_norm * accuracy.error_norm;
     scale2 += accuracy.scale * accuracy.scale;
@@ -283,6 +298,7 @@ struct SampledRun {
   int64_t random_samples = 4000;
   bool skip_if_out_of_memory = false;
   MathMode math = MathMode::kExact;
+  bool with_workspace = false;  // pass workspace_size<float>() bytes (poisoned first)
 };
 
 void run_sampled_check(const SampledRun& run, uint64_t seed) {
@@ -290,10 +306,13 @@ void run_sampled_check(const SampledRun& run, uint64_t seed) {
   REQUIRE(convt1d::validate(p) == Status::kSuccess);
   const int64_t y_count = y_elements(p);
   const int64_t out_length = convt1d::output_length(p);
+  const size_t workspace_bytes = run.with_workspace ? convt1d::workspace_size<float>(p) : 0;
   INFO("float (" << math_name(run.math) << "), " << describe(p)
-                 << (run.with_bias ? " with bias" : " without bias") << ", seed " << seed);
+                 << (run.with_bias ? " with bias" : " without bias") << ", workspace of "
+                 << workspace_bytes << " bytes, seed " << seed);
 
   DeviceBuffer<float> x, w, bias, y;
+  DeviceBuffer<unsigned char> workspace(static_cast<int64_t>(workspace_bytes));
   cudaError_t error = x.try_allocate(x_elements(p));
   if (error == cudaSuccess) error = w.try_allocate(w_elements(p));
   if (error == cudaSuccess) error = bias.try_allocate(run.with_bias ? p.out_channels : 0);
@@ -321,8 +340,11 @@ void run_sampled_check(const SampledRun& run, uint64_t seed) {
   copy_to_device(w.data(), host_w, stream);
   copy_to_device(bias.data(), host_bias, stream);
   poison(y.data(), y.size(), stream);
+  poison(workspace.data(), workspace.size(), stream);
   convt1d::Options options;
   options.math = run.math;
+  options.workspace = workspace.data();
+  options.workspace_bytes = workspace.bytes();
   REQUIRE(convt1d::conv_transpose1d<float>(p, x.data(), w.data(),
                                            run.with_bias ? bias.data() : nullptr, y.data(),
                                            stream, options) == Status::kSuccess);
@@ -495,12 +517,32 @@ TEST_CASE("gather: quick random sweep, TF32 and 3xTF32", "[gather][sweep][tf32][
 // entry point picks tiles by problem size, so a sweep alone may leave some instantiation
 // untested on the edges below.
 
-// One phase-GEMM instantiation, whatever select_config() would choose.
+// One phase-GEMM instantiation, whatever select_config() would choose; with a workspace, it
+// reads the weights packed there (whether or not workspace_size() asks for one).
 template <class T, class Math>
 Status launch_gemm_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
-                            cudaStream_t stream) {
-  return convt1d::detail::launch_gemm<T, Math>(
-      convt1d::kernel::ConvParams<T>::from(p, x, w, bias, y), stream);
+                            cudaStream_t stream, const convt1d::Options& options) {
+  namespace detail = convt1d::detail;
+  auto conv = convt1d::kernel::ConvParams<T>::from(p, x, w, bias, y);
+  if (options.workspace == nullptr) {
+    return detail::launch_gemm<T, Math>(
+        conv,
+        detail::pytorch_weight_layout(conv.in_per_group, conv.out_per_group, conv.kernel_size,
+                                      conv.geometry),
+        stream);
+  }
+  if (const Status status = detail::pack_weights(p, w, options.workspace, stream, conv.w);
+      status != Status::kSuccess) {
+    return status;
+  }
+  return detail::launch_gemm<T, Math>(conv, detail::PackedShape::from(p).layout(), stream);
+}
+
+// Workspace bytes for launch_gemm_directly(): the packed weights of any GEMM problem.
+template <class T>
+size_t packed_bytes(const Problem& p) {
+  return static_cast<size_t>(convt1d::detail::PackedShape::from(p).elements()) * sizeof(T) +
+         static_cast<size_t>(convt1d::detail::kWorkspaceAlignment);
 }
 
 // Partial channel and position tiles, input windows past both ends of x, several phases (one
@@ -526,14 +568,20 @@ void check_every_tile(MathMode math) {
     std::mt19937_64 rng(case_seed(base_seed(), 200 + type_tag<T>(), static_cast<int64_t>(index)));
     HostCase<T> host = make_host_case<T>(problem, index % 2 == 0, rng);
     host.math = math;
-    auto check = [&](auto tag, auto launcher) {
-      using Math = typename decltype(tag)::type;
-      INFO(type_name<T>() << " (" << math_name(math) << "), tile " << Math::kBlockChannels << " x "
-                          << Math::kBlockPositions << " on " << Math::kThreads << " threads: "
-                          << kTileEdgeShapes[index].name << ", " << describe(host.problem));
-      run_and_check(host, {}, nullptr, launcher);
-    };
-    (check(cuda::std::type_identity<Maths>{}, &launch_gemm_directly<T, Maths>), ...);
+    // Each tile reads the weights in PyTorch's layout, then packed.
+    for (const size_t workspace_bytes : {size_t{0}, packed_bytes<T>(problem)}) {
+      host.workspace_bytes = workspace_bytes;
+      auto check = [&](auto tag, auto launcher) {
+        using Math = typename decltype(tag)::type;
+        INFO(type_name<T>() << " (" << math_name(math) << "), tile " << Math::kBlockChannels
+                            << " x " << Math::kBlockPositions << " on " << Math::kThreads
+                            << " threads, " << (workspace_bytes > 0 ? "packed" : "PyTorch's")
+                            << " weights: " << kTileEdgeShapes[index].name << ", "
+                            << describe(host.problem));
+        run_and_check(host, {}, nullptr, launcher);
+      };
+      (check(cuda::std::type_identity<Maths>{}, &launch_gemm_directly<T, Maths>), ...);
+    }
   }
 }
 
@@ -575,18 +623,21 @@ TEST_CASE("gather: every phase-GEMM tile shape and math policy", "[gather][tiles
 // gather_output() (tied to convt1d::reference by the oracle test above). Every output is checked
 // for NaN on the device. The shapes small enough (kb64_small) are also checked whole against
 // convt1d::reference.
-// Each in the three float math modes.
+// Each in the three float math modes, without and with the workspace it asks for.
 TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
   for (size_t index = 0; index < std::size(kPublicShapes); ++index) {
     const Shape& shape = kPublicShapes[index];
     for (const MathMode math : {MathMode::kExact, MathMode::kTF32, MathMode::k3xTF32})
-    DYNAMIC_SECTION(shape.name << " " << math_name(math)) {
+    for (const bool with_workspace : {false, true})
+    DYNAMIC_SECTION(shape.name << " " << math_name(math)
+                               << (with_workspace ? " with workspace" : "")) {
       const Problem p = shape.problem();
       const uint64_t seed = case_seed(base_seed(), 100, static_cast<int64_t>(index));
 
       SampledRun run;
       run.problem = p;
       run.math = math;
+      run.with_workspace = with_workspace;
       const int64_t rows = p.batch * p.out_channels;
       const int64_t out_length = convt1d::output_length(p);
       // Both ends, the first row boundary, one in the middle and the start of the last row.
@@ -603,6 +654,7 @@ TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
         std::mt19937_64 rng(seed);
         HostCase<float> host = make_host_case<float>(p, true, rng);
         host.math = math;
+        if (with_workspace) host.workspace_bytes = convt1d::workspace_size<float>(p);
         run_and_check(host);
       }
     }
@@ -712,6 +764,57 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
         c.problem, c.null_x ? nullptr : x.data(), c.null_w ? nullptr : w.data(), bias.data(),
         c.null_y ? nullptr : y.data(), nullptr, options);
     CHECK(status == c.expected);
+    REQUIRE_CUDA(cudaDeviceSynchronize());
+    REQUIRE_CUDA(cudaGetLastError());
+    const std::vector<T> after = copy_to_host(y.data(), y.size(), nullptr);
+    CHECK(all_bytes_equal(after.data(), y.size(), 0xA5));
+  }
+}
+
+// workspace_size() asks for packed weights where a GEMM reads scattered sectors (stride > 1) and
+// for nothing elsewhere; a workspace that is too small, or bytes without a pointer, is refused
+// before anything runs.
+TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][workspace]", float,
+                   double, __half, __nv_bfloat16) {
+  using T = TestType;
+  // name, N, C_in, C_out, K, L_in, stride, padding, output_padding, dilation, groups
+  const Problem strided = Shape{"strided", 2, 24, 40, 8, 50, 4, 2, 0, 1, 1}.problem();
+  REQUIRE(convt1d::validate(strided) == Status::kSuccess);
+  const size_t needed = convt1d::workspace_size<T>(strided);
+  // At least a copy of the weights: 4 phases x 2 taps x 24 inputs x 40 outputs.
+  CHECK(needed >= static_cast<size_t>(w_elements(strided)) * sizeof(T));
+  Problem unit_stride = strided;
+  unit_stride.stride = 1;
+  CHECK(convt1d::workspace_size<T>(unit_stride) == 0);
+  Problem depthwise = strided;
+  depthwise.out_channels = 24;
+  depthwise.groups = 24;
+  CHECK(convt1d::workspace_size<T>(depthwise) == 0);
+  Problem invalid = strided;
+  invalid.stride = 0;
+  CHECK(convt1d::workspace_size<T>(invalid) == 0);
+
+  DeviceBuffer<T> x(x_elements(strided)), w(w_elements(strided)),
+      y(y_elements(strided) + kGuardElements);
+  DeviceBuffer<unsigned char> workspace(static_cast<int64_t>(needed));
+  REQUIRE_CUDA(cudaMemset(x.data(), 0, x.bytes()));
+  REQUIRE_CUDA(cudaMemset(w.data(), 0, w.bytes()));
+  struct Case {
+    const char* what;
+    void* workspace;
+    size_t bytes;
+  };
+  for (const Case& c : {Case{"bytes without a pointer", nullptr, needed},
+                        Case{"one byte too small", workspace.data(), needed - 1},
+                        Case{"a pointer without bytes", workspace.data(), 0}}) {
+    INFO(type_name<T>() << ", " << c.what << " (" << needed << " bytes needed)");
+    REQUIRE_CUDA(cudaMemset(y.data(), 0xA5, y.bytes()));
+    REQUIRE_CUDA(cudaDeviceSynchronize());
+    convt1d::Options options;
+    options.workspace = c.workspace;
+    options.workspace_bytes = c.bytes;
+    CHECK(convt1d::conv_transpose1d<T>(strided, x.data(), w.data(), nullptr, y.data(), nullptr,
+                                       options) == Status::kInvalidWorkspace);
     REQUIRE_CUDA(cudaDeviceSynchronize());
     REQUIRE_CUDA(cudaGetLastError());
     const std::vector<T> after = copy_to_host(y.data(), y.size(), nullptr);

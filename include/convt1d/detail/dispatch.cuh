@@ -8,9 +8,11 @@
 #include "../block/gemm_math.cuh"
 #include "../kernel/direct_kernel.cuh"
 #include "../kernel/gemm_kernel.cuh"
+#include "../kernel/pack_kernel.cuh"
 #include "../problem.hpp"
 #include "../tile_config.hpp"
 #include "element.cuh"
+#include "weight_layout.hpp"
 
 namespace convt1d::detail {
 
@@ -80,8 +82,11 @@ constexpr int64_t gemm_tile_count(const Problem& p) {
 
 // What the tile estimate needs to know of the element type and math mode.
 struct MathCost {
-  double speed;       // multiply-adds per unit of time, relative to float FMAs (H100 measured:
-                      // TF32 tensor cores about 6x, 3xTF32 2x, FP16/BF16 12x, double 0.5x)
+  // How heavily a tile's loads weigh against its multiply-adds: the faster the math, the sooner
+  // the loads bind. Fitted to H100 timings of every tile on the public suite (docs/tuning.md),
+  // it follows the math's speed: exact float 0.5, 3xTF32 2, TF32 12, FP16/BF16 24 (double,
+  // not measured: half of float's).
+  double traffic_weight;
   int element_bytes;  // bytes of one weight or input element
   int fewer_blocks;   // blocks per multiprocessor the kernel runs below its tile's figure
 };
@@ -89,21 +94,31 @@ struct MathCost {
 template <class T>
 constexpr MathCost math_cost(MathMode math) {
   if constexpr (cuda::std::is_same_v<T, float>) {
-    if (math == MathMode::kTF32) return {6.0, 4, 0};
+    if (math == MathMode::kTF32) return {12.0, 4, 0};
     if (math == MathMode::k3xTF32) return {2.0, 4, 1};  // split operands: one block fewer
-    return {1.0, 4, 0};
+    return {0.5, 4, 0};
   } else if constexpr (cuda::std::is_same_v<T, double>) {
-    return {0.5, 8, 0};
+    return {0.25, 8, 0};
   } else {
-    return {12.0, 2, 0};
+    return {24.0, 2, 0};
   }
 }
 
-// Elements' worth of L2 traffic per weight a phase-GEMM tile uses. A stage loads one tap of
-// w[ci, co, :] per (ci, co): where a row spans whole 32-byte sectors, each load brings a sector
-// of which the phase uses only its taps there (one in `stride` taps for dilation 1: 8x the bytes
-// at stride 8); shorter rows share sectors across channels, and the phase's other taps find them
-// in L1.
+// The direct kernel's problems: few channels per group (fewer than 16 outputs or 4 inputs per
+// group: depthwise, channel multipliers, tiny layers), as long as the group's weights fit its
+// shared-memory cache.
+constexpr bool uses_direct_kernel(const Problem& p) {
+  const int64_t in_per_group = p.in_channels / p.groups;
+  const int64_t out_per_group = p.out_channels / p.groups;
+  return (out_per_group < 16 || in_per_group < 4) &&
+         in_per_group * p.kernel_size <= kDirectMaxWeights;
+}
+
+// Elements' worth of L2 traffic per weight a phase-GEMM tile uses, reading PyTorch's layout.
+// A stage loads one tap of w[ci, co, :] per (ci, co): where a row spans whole 32-byte sectors,
+// each load brings a sector of which the phase uses only its taps there (one in `stride` taps
+// for dilation 1: 8x the bytes at stride 8); shorter rows share sectors across channels, and the
+// phase's other taps find them in L1. The packed layout (weight_layout.hpp) has no such waste.
 constexpr double weight_traffic_factor(const Problem& p, int element_bytes) {
   const PhaseGeometry geometry = PhaseGeometry::from(p);
   const int64_t sector = 32 / element_bytes;  // elements per sector
@@ -114,16 +129,36 @@ constexpr double weight_traffic_factor(const Problem& p, int element_bytes) {
   return static_cast<double>(fetched) / static_cast<double>(used);
 }
 
+// The packed weights start at the first multiple of this many bytes in the workspace.
+inline constexpr int64_t kWorkspaceAlignment = 256;
+
+// Workspace bytes for the packed weights of a valid problem (alignment slack included), or 0
+// where packing would not pay: the direct kernel's problems, and those whose weight loads waste
+// at most half of what they fetch (weight_traffic_factor() up to 2: stride 1, stride 2 with short
+// kernels, dilations that keep each phase's taps together), where the GEMM gains less than the
+// packing costs (measured on the H100, docs/tuning.md). 0 too where the size does not fit in
+// int64_t.
+constexpr int64_t packed_weights_bytes(const Problem& p, int element_bytes) {
+  if (uses_direct_kernel(p) || weight_traffic_factor(p, element_bytes) <= 2.0) return 0;
+  const int64_t elements = PackedShape::from(p).elements();
+  int64_t bytes = 0;
+  if (elements < 0 || !checked_mul(elements, element_bytes, bytes) ||
+      !checked_add(bytes, kWorkspaceAlignment, bytes)) {
+    return 0;
+  }
+  return bytes;
+}
+
 // Estimated time of a phase-GEMM tile shape, in arbitrary units: the waves of tiles the GPU
 // runs, times the time of one wave. A wave's tiles share each multiprocessor, and a tile's time
 // per reduction step is the larger of
 //  - its multiply-adds (padding included) over the tile's FMA efficiency (fewer accumulators
 //    per thread: more shared-memory reads per multiply-add), and
-//  - its L2 traffic (a weight per channel, scaled by weight_traffic_factor(), and an input per
-//    position) times the math's speed: the faster the multiply, the sooner the loads bind.
+//  - its L2 traffic (a weight per channel, scaled by weight_traffic_factor() unless the weights
+//    are packed, and an input per position) times MathCost::traffic_weight.
 template <class Tile>
 constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, double efficiency,
-                                    const MathCost& cost) {
+                                    const MathCost& cost, bool packed) {
   const int blocks = Tile::kMinBlocksPerMultiprocessor > cost.fewer_blocks
                          ? Tile::kMinBlocksPerMultiprocessor - cost.fewer_blocks
                          : 1;
@@ -131,8 +166,9 @@ constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, doubl
   const int64_t waves = (gemm_tile_count<Tile>(p) + slots - 1) / slots;
   const double compute =
       static_cast<double>(Tile::kBlockChannels) * Tile::kBlockPositions / efficiency;
-  const double traffic = cost.speed * cost.element_bytes *
-                         (Tile::kBlockChannels * weight_traffic_factor(p, cost.element_bytes) +
+  const double traffic = cost.traffic_weight * cost.element_bytes *
+                         (Tile::kBlockChannels *
+                              (packed ? 1.0 : weight_traffic_factor(p, cost.element_bytes)) +
                           Tile::kBlockPositions);
   return static_cast<double>(waves) * blocks * (compute > traffic ? compute : traffic);
 }
@@ -154,23 +190,19 @@ constexpr KernelChoice cheapest(const Candidate (&candidates)[N]) {
 }
 
 // The rule:
-//  - few channels per group (fewer than 16 outputs or 4 inputs per group: depthwise, channel
-//    multipliers, tiny layers) go to the direct kernel, whose cost per output is the group's
-//    true reduction length, as long as its weights fit the shared-memory cache;
+//  - few channels per group go to the direct kernel (uses_direct_kernel()), whose cost per
+//    output is the group's true reduction length;
 //  - everything else is a phase GEMM, with the tile shape of the smallest gemm_tile_estimate():
 //    the 8 x 8-per-thread tiles do the most FMAs per shared-memory read, smaller tiles waste
 //    less on padding and fill the GPU's last wave better on short problems, and the wide tiles
 //    (fewer channels, more positions) load fewer weights per multiply-add where the weight loads
 //    waste most of their sectors (large strides) and the math is fast enough for that to bind.
 //    On tensor cores the same rule picks among the MMA tiles.
+//  `packed`: the GEMM reads packed weights (see packed_weights_bytes()).
 template <class T>
-constexpr KernelChoice select_config(const Problem& p, int multiprocessors, MathMode math) {
-  const int64_t in_per_group = p.in_channels / p.groups;
-  const int64_t out_per_group = p.out_channels / p.groups;
-  if ((out_per_group < 16 || in_per_group < 4) &&
-      in_per_group * p.kernel_size <= kDirectMaxWeights) {
-    return KernelChoice::kDirect;
-  }
+constexpr KernelChoice select_config(const Problem& p, int multiprocessors, MathMode math,
+                                     bool packed) {
+  if (uses_direct_kernel(p)) return KernelChoice::kDirect;
   const MathCost cost = math_cost<T>(math);
   // Candidates run from small tiles to large: on equal estimates the smaller tile wins (more
   // blocks, less padding).
@@ -178,26 +210,26 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     // 3xTF32: the 8-warp tiles drop to one block per multiprocessor, too few warps to hide the
     // loads (measured 1.1-1.5x slower than the 4-warp tiles on the public suite).
     const Candidate candidates[] = {
-        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7, cost)},
-        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85, cost)},
+        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7, cost, packed)},
+        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85, cost, packed)},
     };
     return cheapest(candidates);
   }
   if (uses_tensor_cores<T>(math)) {
     const Candidate candidates[] = {
-        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7, cost)},
-        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85, cost)},
-        {KernelChoice::kMmaWide, gemm_tile_estimate<MmaWide>(p, multiprocessors, 0.85, cost)},
-        {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0, cost)},
+        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.5, cost, packed)},
+        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.8, cost, packed)},
+        {KernelChoice::kMmaWide, gemm_tile_estimate<MmaWide>(p, multiprocessors, 0.9, cost, packed)},
+        {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0, cost, packed)},
     };
     return cheapest(candidates);
   }
   const Candidate candidates[] = {
-      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6, cost)},
-      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7, cost)},
-      {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85, cost)},
-      {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 1.0, cost)},
-      {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0, cost)},
+      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6, cost, packed)},
+      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7, cost, packed)},
+      {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85, cost, packed)},
+      {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 1.0, cost, packed)},
+      {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0, cost, packed)},
   };
   return cheapest(candidates);
 }
@@ -223,10 +255,44 @@ Status allow_shared_memory(Kernel* kernel, size_t bytes) {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
+// Packs w (PyTorch's layout) into `workspace`, which holds packed_weights_bytes() bytes, on
+// `stream`; `packed` receives the packed weights' start (the workspace rounded up to
+// kWorkspaceAlignment).
+template <class T>
+Status pack_weights(const Problem& p, const T* w, void* workspace, cudaStream_t stream,
+                    const T*& packed) {
+  constexpr auto kAlignment = static_cast<uintptr_t>(kWorkspaceAlignment);
+  const uintptr_t start =
+      (reinterpret_cast<uintptr_t>(workspace) + kAlignment - 1) / kAlignment * kAlignment;
+  kernel::PackParams<T> params;
+  params.w = w;
+  params.packed = reinterpret_cast<T*>(start);
+  params.in_channels = p.in_channels;
+  params.in_per_group = p.in_channels / p.groups;
+  params.out_per_group = p.out_channels / p.groups;
+  params.kernel_size = p.kernel_size;
+  params.geometry = PhaseGeometry::from(p);
+  params.shape = PackedShape::from(p);
+  params.layout = params.shape.layout();
+  params.channel_blocks =
+      (params.shape.padded_out + kernel::kPackThreads - 1) / kernel::kPackThreads;
+  // Blocks loop over (input channel, channel block) pairs beyond the grid.
+  constexpr int64_t kMaxBlocks = 8192;
+  const int64_t blocks = p.in_channels * params.channel_blocks;
+  kernel::pack_weights_kernel<T>
+      <<<grid_for(blocks < kMaxBlocks ? blocks : kMaxBlocks), kernel::kPackThreads, 0, stream>>>(
+          params);
+  packed = params.packed;
+  return last_launch_status();
+}
+
+// The phase-GEMM kernel with Math's tile, reading conv.w in `weights`' layout.
 template <class T, class Math>
-Status launch_gemm(const kernel::ConvParams<T>& conv, cudaStream_t stream) {
+Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weights,
+                   cudaStream_t stream) {
   kernel::GemmParams<T> params;
   static_cast<kernel::ConvParams<T>&>(params) = conv;
+  params.weights = weights;
   const GemmTiling tiling =
       gemm_tiling<Math>(conv.batch, conv.groups, conv.out_per_group, conv.geometry);
   params.channel_tiles = tiling.channel_tiles;
@@ -245,19 +311,20 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, cudaStream_t stream) {
 
 // A tensor-core tile shape with the instruction T and `math` call for.
 template <class T, class Tile>
-Status launch_mma(const kernel::ConvParams<T>& conv, MathMode math, cudaStream_t stream) {
+Status launch_mma(const kernel::ConvParams<T>& conv, const WeightLayout& weights, MathMode math,
+                  cudaStream_t stream) {
   if constexpr (cuda::std::is_same_v<T, float>) {
     if (math == MathMode::k3xTF32) {
       // select_config() gives 3xTF32 only the 4-warp tiles; the others are not instantiated.
       if constexpr (Tile::kThreads <= 128) {
-        return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32x3Mma>>(conv, stream);
+        return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32x3Mma>>(conv, weights, stream);
       } else {
         return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
       }
     }
-    return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32Mma>>(conv, stream);
+    return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32Mma>>(conv, weights, stream);
   } else if constexpr (cuda::std::is_same_v<T, __half> || cuda::std::is_same_v<T, __nv_bfloat16>) {
-    return launch_gemm<T, block::MmaMath<T, Tile, warp::Half16Mma<T>>>(conv, stream);
+    return launch_gemm<T, block::MmaMath<T, Tile, warp::Half16Mma<T>>>(conv, weights, stream);
   } else {
     return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));  // double: never chosen
   }
@@ -338,27 +405,39 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
   if (Status status = multiprocessor_count(multiprocessors); status != Status::kSuccess) {
     return status;
   }
-  const auto conv = kernel::ConvParams<T>::from(problem, x, w, bias, y);
-  const KernelChoice choice = select_config<T>(problem, multiprocessors, options.math);
+  auto conv = kernel::ConvParams<T>::from(problem, x, w, bias, y);
+  // With a workspace, problems that pack their weights do (the caller's workspace is large
+  // enough: conv_transpose1d() checked it).
+  const bool packed = options.workspace != nullptr && packed_weights_bytes(problem, sizeof(T)) > 0;
+  const KernelChoice choice = select_config<T>(problem, multiprocessors, options.math, packed);
   if (choice == KernelChoice::kDirect) {
     return launch_direct_for_kernel_size(conv, multiprocessors, stream);
+  }
+  WeightLayout weights = pytorch_weight_layout(conv.in_per_group, conv.out_per_group,
+                                               conv.kernel_size, conv.geometry);
+  if (packed) {
+    if (Status status = pack_weights(problem, w, options.workspace, stream, conv.w);
+        status != Status::kSuccess) {
+      return status;
+    }
+    weights = PackedShape::from(problem).layout();
   }
   if constexpr (cuda::std::is_same_v<T, float> || cuda::std::is_same_v<T, double>) {
     using block::SimtMath;
     switch (choice) {
-      case KernelChoice::kGemmLarge: return launch_gemm<T, SimtMath<T, GemmLarge>>(conv, stream);
-      case KernelChoice::kGemmMedium: return launch_gemm<T, SimtMath<T, GemmMedium>>(conv, stream);
-      case KernelChoice::kGemmNarrow: return launch_gemm<T, SimtMath<T, GemmNarrow>>(conv, stream);
-      case KernelChoice::kGemmShort: return launch_gemm<T, SimtMath<T, GemmShort>>(conv, stream);
-      case KernelChoice::kGemmWide: return launch_gemm<T, SimtMath<T, GemmWide>>(conv, stream);
+      case KernelChoice::kGemmLarge: return launch_gemm<T, SimtMath<T, GemmLarge>>(conv, weights, stream);
+      case KernelChoice::kGemmMedium: return launch_gemm<T, SimtMath<T, GemmMedium>>(conv, weights, stream);
+      case KernelChoice::kGemmNarrow: return launch_gemm<T, SimtMath<T, GemmNarrow>>(conv, weights, stream);
+      case KernelChoice::kGemmShort: return launch_gemm<T, SimtMath<T, GemmShort>>(conv, weights, stream);
+      case KernelChoice::kGemmWide: return launch_gemm<T, SimtMath<T, GemmWide>>(conv, weights, stream);
       default: break;
     }
   }
   switch (choice) {
-    case KernelChoice::kMmaLarge: return launch_mma<T, MmaLarge>(conv, options.math, stream);
-    case KernelChoice::kMmaMedium: return launch_mma<T, MmaMedium>(conv, options.math, stream);
-    case KernelChoice::kMmaShort: return launch_mma<T, MmaShort>(conv, options.math, stream);
-    case KernelChoice::kMmaWide: return launch_mma<T, MmaWide>(conv, options.math, stream);
+    case KernelChoice::kMmaLarge: return launch_mma<T, MmaLarge>(conv, weights, options.math, stream);
+    case KernelChoice::kMmaMedium: return launch_mma<T, MmaMedium>(conv, weights, options.math, stream);
+    case KernelChoice::kMmaShort: return launch_mma<T, MmaShort>(conv, weights, options.math, stream);
+    case KernelChoice::kMmaWide: return launch_mma<T, MmaWide>(conv, weights, options.math, stream);
     default: break;
   }
   return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));  // no kernel for the choice

@@ -16,6 +16,9 @@
 // Shared memory, per stage: the weight slice w[ci0 .. ci0 + kReduction, co tile, k_i] (the
 // weight cache) and the input window x[ci0 .. ci0 + kReduction, m tile - off_i], both stored as
 // [reduction word][channel or position]; a word holds Math::kPack consecutive input channels.
+// The weights come in PyTorch's layout or packed per phase (detail/weight_layout.hpp, from the
+// caller's workspace); GemmParams::weights holds the strides of either, so the loads differ only
+// in them: packed, the weights of a stage are whole rows of consecutive output channels.
 // Two pipelines, by Math::kCopyAsync:
 //  - asynchronous (words that are the elements as they are: exact float, double, 3xTF32):
 //    Math::kStages stages in shared memory, filled by cp.async; while the block multiplies one
@@ -32,6 +35,7 @@
 
 #include "../block/gemm_math.cuh"
 #include "../detail/element.cuh"
+#include "../detail/weight_layout.hpp"
 #include "../thread/async_copy.cuh"
 #include "conv_params.cuh"
 
@@ -42,6 +46,9 @@ struct GemmParams : ConvParams<T> {
   int64_t channel_tiles = 0;   // tiles over the output channels of one group
   int64_t position_tiles = 0;  // tiles over the positions of the longest phase
   int64_t total_tiles = 0;     // batch x groups x stride x position_tiles x channel_tiles
+  // How ConvParams::w is laid out: PyTorch's layout, or packed per phase (then w points to the
+  // packed copy in the workspace).
+  detail::WeightLayout weights;
 };
 
 template <class Math>
@@ -100,12 +107,14 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     const int64_t m_begin = phase.first_m + first_local_m;
     const int64_t channel_begin = channel_tile * kChannels;
 
-    const int64_t w_row_stride = params.out_per_group * params.kernel_size;  // one input channel
+    const detail::WeightLayout& layout = params.weights;
+    const int64_t w_row_stride = layout.in_channel;  // one input channel
     const int64_t weight_channel = channel_begin + weight_column;
     const bool weight_column_valid = weight_channel < params.out_per_group;
     const T* weight_source =
-        params.w + (group * params.in_per_group + weight_row * kPack) * w_row_stride +
-        (weight_column_valid ? weight_channel : 0) * params.kernel_size;
+        params.w + layout.base(group, r / geometry.common, phase.first_tap) +
+        weight_row * kPack * w_row_stride +
+        (weight_column_valid ? weight_channel : 0) * layout.out_channel;
     const T* input_source =
         params.x + (n * params.in_channels + group * params.in_per_group + input_row * kPack) *
                        params.in_length;
@@ -125,12 +134,11 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
       bool full;
     };
     auto stage_source = [&](int64_t ci_begin, int64_t tap) {
-      const int64_t k = phase.first_tap + tap * geometry.tap_step;
       const int64_t t = input_window_begin - tap * geometry.offset_step;
       const int64_t window_begin = t - input_column;
       const bool full = ci_begin + kReduction <= params.in_per_group && full_channel_tile &&
                         window_begin >= 0 && window_begin + kPositions <= params.in_length;
-      return StageSource{weight_source + ci_begin * w_row_stride + k,
+      return StageSource{weight_source + ci_begin * w_row_stride + tap * layout.tap,
                          input_source + ci_begin * params.in_length + t, t, full};
     };
     auto weight_valid = [&](int64_t ci_begin, int i, int p) {

@@ -1,0 +1,94 @@
+// Where the phase-GEMM kernel finds its weights: PyTorch's layout as given, or the same weights
+// rearranged per phase in the caller's workspace. Host and device.
+//
+// PyTorch's w is (in_channels, out_channels / groups, kernel_size): the kernel_size taps of one
+// (ci, co) pair are contiguous, and consecutive output channels are kernel_size elements apart.
+// A phase-GEMM stage reads one tap of every output channel of its tile, so at stride s each
+// 32-byte sector it loads holds about one useful element in s (docs/design.md).
+//
+// The packed layout stores, for each group, phase with taps, input channel and tap of the phase,
+// the row of all output channels contiguously:
+//   packed[group][slot][ci][i][co] = w[group * in_per_group + ci][co][first_tap(r) + i * tap_step]
+// with slot = r / gcd(stride, dilation) (only those phases have taps), i below the largest tap
+// count of a phase (rows of phases with fewer taps are zeros), and co padded with zeros to a
+// multiple of kPackedChannelAlignment. A stage's weights are then whole rows of consecutive
+// elements.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+
+#include "phase.hpp"
+
+namespace convt1d::detail {
+
+// Output channels of a packed row are padded to a multiple of this: 16 bytes of 16-bit elements.
+inline constexpr int64_t kPackedChannelAlignment = 8;
+
+// The element offset of w[ci][co][first_tap + i * tap_step] of group `group` and phase slot
+// `slot`, in either layout: offset() is one linear form, whose coefficients say which.
+struct WeightLayout {
+  int64_t group = 0;        // per group
+  int64_t slot = 0;         // per phase slot (0 in PyTorch's layout: every phase reads one w)
+  int64_t first_tap = 0;    // per unit of the phase's first tap (0 in the packed layout)
+  int64_t in_channel = 0;   // per input channel of the group
+  int64_t tap = 0;          // per tap number i of the phase
+  int64_t out_channel = 0;  // per output channel
+
+  constexpr CONVT1D_HOST_DEVICE int64_t base(int64_t g, int64_t phase_slot,
+                                             int64_t phase_first_tap) const {
+    return g * group + phase_slot * slot + phase_first_tap * first_tap;
+  }
+};
+
+// Sizes of the packed weights of a problem.
+struct PackedShape {
+  int64_t groups = 0, slots = 0, in_per_group = 0, taps = 0, padded_out = 0;
+
+  static constexpr PackedShape from(const Problem& p) {
+    const PhaseGeometry geometry = PhaseGeometry::from(p);
+    PackedShape shape;
+    shape.groups = p.groups;
+    shape.slots = geometry.tap_step;  // stride / gcd(stride, dilation) phases have taps
+    shape.in_per_group = p.in_channels / p.groups;
+    shape.taps = (p.kernel_size + geometry.tap_step - 1) / geometry.tap_step;  // phase 0's
+    const int64_t out_per_group = p.out_channels / p.groups;
+    shape.padded_out = (out_per_group + kPackedChannelAlignment - 1) / kPackedChannelAlignment *
+                       kPackedChannelAlignment;
+    return shape;
+  }
+
+  // Elements of the packed weights, or -1 where the count does not fit in int64_t.
+  constexpr int64_t elements() const {
+    int64_t count = groups;
+    for (const int64_t factor : {slots, in_per_group, taps, padded_out}) {
+      if (!checked_mul(count, factor, count)) return -1;
+    }
+    return count;
+  }
+
+  constexpr WeightLayout layout() const {
+    WeightLayout layout;
+    layout.out_channel = 1;
+    layout.tap = padded_out;
+    layout.in_channel = taps * padded_out;
+    layout.slot = in_per_group * layout.in_channel;
+    layout.group = slots * layout.slot;
+    layout.first_tap = 0;
+    return layout;
+  }
+};
+
+constexpr WeightLayout pytorch_weight_layout(int64_t in_per_group, int64_t out_per_group,
+                                              int64_t kernel_size, const PhaseGeometry& geometry) {
+  WeightLayout layout;
+  layout.out_channel = kernel_size;
+  layout.tap = geometry.tap_step;
+  layout.in_channel = out_per_group * kernel_size;
+  layout.group = in_per_group * layout.in_channel;
+  layout.slot = 0;
+  layout.first_tap = 1;
+  return layout;
+}
+
+}  // namespace convt1d::detail
