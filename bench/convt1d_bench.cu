@@ -413,6 +413,9 @@ class Workload {
         y_cudnn_(sizes_.y_elements, dtype_bytes(dtype), sets_) {
     dispatch_dtype(dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
+      // convt1d gets the workspace it asks for, as cuDNN gets its own: allocated here, outside
+      // any timed region, and reused by every call.
+      convt1d_workspace_ = DeviceBuffer(convt1d::workspace_size<T>(problem_));
       x_.fill<T>(1, stream());
       w_.fill<T>(2, stream());
       y_convt1d_.fill<T>(3, stream());  // never zeros: an output left unwritten shows up
@@ -434,6 +437,15 @@ class Workload {
   template <class T> T* y_convt1d(int set) const { return y_convt1d_.get<T>(set); }
   template <class T> T* y_cudnn(int set) const { return y_cudnn_.get<T>(set); }
 
+  // What every convt1d call of a variant passes: its math mode and the workspace.
+  convt1d::Options convt1d_options(Variant variant) const {
+    convt1d::Options options;
+    options.math = convt1d_math(variant);
+    options.workspace = convt1d_workspace_.data();
+    options.workspace_bytes = convt1d_workspace_.bytes();
+    return options;
+  }
+
   template <class T>
   const ReferenceSample& reference() {
     if (!reference_) {
@@ -451,10 +463,9 @@ class Workload {
     if (cached) return *cached;
     Convt1dVerdict verdict;
     y_convt1d_.fill<T>(5, stream());
-    convt1d::Options options;
-    options.math = convt1d_math(variant);
     verdict.status = convt1d::conv_transpose1d<T>(problem_, x<T>(0), w<T>(0), nullptr,
-                                                  y_convt1d<T>(0), stream(), options);
+                                                  y_convt1d<T>(0), stream(),
+                                                  convt1d_options(variant));
     if (verdict.status != convt1d::Status::kSuccess) {
       verdict.label = std::string("convt1d returned: ") + convt1d::to_string(verdict.status);
       return *(cached = verdict);
@@ -522,6 +533,7 @@ class Workload {
   int sets_;
   GpuResources& gpu_;
   BufferSets x_, w_, y_convt1d_, y_cudnn_;
+  DeviceBuffer convt1d_workspace_;
   std::optional<ReferenceSample> reference_;
   std::map<Variant, std::optional<Convt1dVerdict>> verdicts_;
 #ifdef CONVT1D_BENCH_HAVE_CUDNN
@@ -607,8 +619,7 @@ void time_case(benchmark::State& state, BenchContext& context, size_t shape_inde
       state.SkipWithError(verdict.label.c_str());
       return;
     }
-    convt1d::Options options;
-    options.math = convt1d_math(variant);
+    const convt1d::Options options = work.convt1d_options(variant);
     median_seconds = timed_loop(state, context.gpu(), work.sets(), [&](int set) {
       const convt1d::Status status = convt1d::conv_transpose1d<T>(
           problem, work.x<T>(set), work.w<T>(set), nullptr, work.y_convt1d<T>(set), stream,

@@ -153,6 +153,15 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
   const convt1d_torch::Element element = dtype == at::kFloat  ? convt1d_torch::Element::kFloat32
                                           : dtype == at::kHalf ? convt1d_torch::Element::kFloat16
                                                                : convt1d_torch::Element::kBFloat16;
+  // The workspace comes from PyTorch's caching allocator, for this stream: it returns to the
+  // cache when the tensor goes out of scope, and only later work on the stream can reuse it.
+  const size_t workspace_bytes = convt1d_torch::workspace_size(problem, element);
+  at::Tensor workspace;
+  if (workspace_bytes > 0) {
+    workspace = at::empty({static_cast<int64_t>(workspace_bytes)}, x.options().dtype(at::kByte));
+    options.workspace = workspace.mutable_data_ptr();
+    options.workspace_bytes = workspace_bytes;
+  }
   const convt1d::Status status = convt1d_torch::launch(
       problem, element, x.const_data_ptr(), w.const_data_ptr(),
       b.has_value() ? b->const_data_ptr() : nullptr, y.mutable_data_ptr(), stream, options);

@@ -17,6 +17,15 @@ convt1d::Status launch_typed(const convt1d::Problem& problem, const void* x, con
 
 }  // namespace
 
+size_t workspace_size(const convt1d::Problem& problem, Element element) {
+  switch (element) {
+    case Element::kFloat32: return convt1d::workspace_size<float>(problem);
+    case Element::kFloat16: return convt1d::workspace_size<__half>(problem);
+    case Element::kBFloat16: return convt1d::workspace_size<__nv_bfloat16>(problem);
+  }
+  return 0;
+}
+
 // torch's c10::Half and c10::BFloat16 are one 16-bit value each, bit-compatible with __half and
 // __nv_bfloat16, so their storage is passed through as it is.
 convt1d::Status launch(const convt1d::Problem& problem, Element element, const void* x,
