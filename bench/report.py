@@ -213,6 +213,9 @@ def header_lines(context, torch_header, bench_path):
     cudnn = context.get("cudnn_version", "?")
     workspace = context.get("cudnn_workspace_MiB")
     lines.append(
+        "- convt1d: `conv_transpose1d` with the workspace `workspace_size()` asks for (strided "
+        "layers: their weights are packed per phase on every call, and that time is included).")
+    lines.append(
         f"- cuDNN-Find: cuDNN {cudnn} through its C API, `cudnnConvolutionBackwardData` with the "
         f"algorithm `cudnnFindConvolutionBackwardDataAlgorithmEx` measured fastest"
         + (f" ({workspace} MiB workspace)" if workspace else "") + ".")
