@@ -14,7 +14,8 @@ namespace convt1d {
 
 // Bytes of workspace (Options::workspace) that conv_transpose1d<T> can use on `problem`; 0 where
 // it uses none (invalid problems included). Host-only arithmetic: no CUDA call, no device
-// needed. A workspace of this size, or larger, may be reused by every call on one stream.
+// needed. A workspace of this size, or larger, may be reused by the calls of one stream, one
+// after the other; calls that may run at the same time (other streams) need their own.
 template <class T>
 constexpr size_t workspace_size(const Problem& problem) {
   static_assert(detail::is_supported_element_v<T>,

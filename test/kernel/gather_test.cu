@@ -547,7 +547,8 @@ size_t packed_bytes(const Problem& p) {
 
 // Partial channel and position tiles, input windows past both ends of x, several phases (one
 // of them without taps), groups, dilation, output padding, and reductions that end inside a
-// stage.
+// stage; for the packed weights also groups with several phases, phases whose taps share no
+// first tap with stride and dilation both above 1, and kernels shorter than the stride.
 // clang-format off
 constexpr Shape kTileEdgeShapes[] = {
     // name          N  C_in C_out  K  L_in stride padding output_padding dilation groups
@@ -557,6 +558,9 @@ constexpr Shape kTileEdgeShapes[] = {
     {"few_outputs",  1,  20,   17,  7, 1000,  2, 5, 1, 1, 1},
     {"short",        2,  33,   40,  4,   64,  5, 0, 3, 1, 1},
     {"tapless_phase", 1, 16,   24,  3,  200,  2, 1, 0, 2, 1},
+    {"grouped_strided", 2, 48,  96,  7,  100,  4, 3, 1, 1, 2},
+    {"dilated_strided", 1, 24,  40,  5,  120,  6, 2, 0, 4, 1},
+    {"short_kernel",  1,  20,   36,  3,   90,  8, 1, 2, 1, 1},
 };
 // clang-format on
 
@@ -629,6 +633,8 @@ TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
     const Shape& shape = kPublicShapes[index];
     for (const MathMode math : {MathMode::kExact, MathMode::kTF32, MathMode::k3xTF32})
     for (const bool with_workspace : {false, true})
+    // Shapes that ask for no workspace run once.
+    if (!with_workspace || convt1d::workspace_size<float>(shape.problem()) > 0)
     DYNAMIC_SECTION(shape.name << " " << math_name(math)
                                << (with_workspace ? " with workspace" : "")) {
       const Problem p = shape.problem();
@@ -771,8 +777,8 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
   }
 }
 
-// workspace_size() asks for packed weights where a GEMM reads scattered sectors (stride > 1) and
-// for nothing elsewhere; a workspace that is too small, or bytes without a pointer, is refused
+// workspace_size() asks for packed weights where a GEMM reads scattered sectors (stride 3 and
+// more here) and for nothing elsewhere; a workspace that is too small, or bytes without a pointer, is refused
 // before anything runs.
 TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][workspace]", float,
                    double, __half, __nv_bfloat16) {
@@ -820,6 +826,17 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
     const std::vector<T> after = copy_to_host(y.data(), y.size(), nullptr);
     CHECK(all_bytes_equal(after.data(), y.size(), 0xA5));
   }
+
+  // A valid workspace is used: the packed weights overwrite its poison.
+  poison(workspace.data(), workspace.size(), nullptr);
+  convt1d::Options options;
+  options.workspace = workspace.data();
+  options.workspace_bytes = needed;
+  REQUIRE(convt1d::conv_transpose1d<T>(strided, x.data(), w.data(), nullptr, y.data(), nullptr,
+                                       options) == Status::kSuccess);
+  REQUIRE_CUDA(cudaDeviceSynchronize());
+  const std::vector<unsigned char> used = copy_to_host(workspace.data(), workspace.size(), nullptr);
+  CHECK_FALSE(all_bytes_equal(used.data(), workspace.size(), 0xFF));
 }
 
 TEMPLATE_TEST_CASE("gather: empty batch succeeds and touches nothing", "[gather][invalid]", float,

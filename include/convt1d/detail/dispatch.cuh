@@ -134,10 +134,10 @@ inline constexpr int64_t kWorkspaceAlignment = 256;
 
 // Workspace bytes for the packed weights of a valid problem (alignment slack included), or 0
 // where packing would not pay: the direct kernel's problems, and those whose weight loads waste
-// at most half of what they fetch (weight_traffic_factor() up to 2: stride 1, stride 2 with short
-// kernels, dilations that keep each phase's taps together), where the GEMM gains less than the
-// packing costs (measured on the H100, docs/tuning.md). 0 too where the size does not fit in
-// int64_t.
+// at most half of what they fetch (weight_traffic_factor() up to 2: stride 1 and 2, kernels of
+// one or two taps, dilations that keep each phase's taps together), where the GEMM gains less
+// than the packing costs (measured on the H100, docs/tuning.md). 0 too where the size does not
+// fit in int64_t.
 constexpr int64_t packed_weights_bytes(const Problem& p, int element_bytes) {
   if (uses_direct_kernel(p) || weight_traffic_factor(p, element_bytes) <= 2.0) return 0;
   const int64_t elements = PackedShape::from(p).elements();

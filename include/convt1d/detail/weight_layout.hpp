@@ -8,11 +8,12 @@
 //
 // The packed layout stores, for each group, phase with taps, input channel and tap of the phase,
 // the row of all output channels contiguously:
-//   packed[group][slot][ci][i][co] = w[group * in_per_group + ci][co][first_tap(r) + i * tap_step]
-// with slot = r / gcd(stride, dilation) (only those phases have taps), i below the largest tap
-// count of a phase (rows of phases with fewer taps are zeros), and co padded with zeros to a
-// multiple of kPackedChannelAlignment. A stage's weights are then whole rows of consecutive
-// elements.
+//   packed[group][k0][ci][i][co] = w[group * in_per_group + ci][co][k0 + i * tap_step]
+// where k0 < min(kernel_size, tap_step) is the phase's first tap (each phase with taps has its
+// own, docs/design.md), i runs below the largest tap count of a phase (ceil(K / tap_step); a
+// phase with fewer taps has zero rows there) and co is padded with zeros to a multiple of
+// kPackedChannelAlignment. A stage's weights are then whole rows of consecutive elements, and
+// the packed weights take at most about twice the space of w.
 #pragma once
 
 #include <cstdint>
@@ -22,36 +23,36 @@
 
 namespace convt1d::detail {
 
-// Output channels of a packed row are padded to a multiple of this: 16 bytes of 16-bit elements.
+// Output channels of a packed row are padded to a multiple of this, so that every row starts on
+// a 32-byte sector of float elements.
 inline constexpr int64_t kPackedChannelAlignment = 8;
 
-// The element offset of w[ci][co][first_tap + i * tap_step] of group `group` and phase slot
-// `slot`, in either layout: offset() is one linear form, whose coefficients say which.
+// The element offset of w[ci][co][k0 + i * tap_step] of group g, for the phase whose first tap is
+// k0, in either layout: one linear form, whose coefficients say which.
 struct WeightLayout {
   int64_t group = 0;        // per group
-  int64_t slot = 0;         // per phase slot (0 in PyTorch's layout: every phase reads one w)
-  int64_t first_tap = 0;    // per unit of the phase's first tap (0 in the packed layout)
+  int64_t first_tap = 0;    // per unit of the phase's first tap
   int64_t in_channel = 0;   // per input channel of the group
   int64_t tap = 0;          // per tap number i of the phase
   int64_t out_channel = 0;  // per output channel
 
-  constexpr CONVT1D_HOST_DEVICE int64_t base(int64_t g, int64_t phase_slot,
-                                             int64_t phase_first_tap) const {
-    return g * group + phase_slot * slot + phase_first_tap * first_tap;
+  constexpr CONVT1D_HOST_DEVICE int64_t base(int64_t g, int64_t phase_first_tap) const {
+    return g * group + phase_first_tap * first_tap;
   }
 };
 
 // Sizes of the packed weights of a problem.
 struct PackedShape {
-  int64_t groups = 0, slots = 0, in_per_group = 0, taps = 0, padded_out = 0;
+  int64_t groups = 0, first_taps = 0, in_per_group = 0, taps = 0, padded_out = 0;
 
   static constexpr PackedShape from(const Problem& p) {
     const PhaseGeometry geometry = PhaseGeometry::from(p);
     PackedShape shape;
     shape.groups = p.groups;
-    shape.slots = geometry.tap_step;  // stride / gcd(stride, dilation) phases have taps
+    // Phases with taps, one per first tap k0 < tap_step below the kernel size.
+    shape.first_taps = p.kernel_size < geometry.tap_step ? p.kernel_size : geometry.tap_step;
     shape.in_per_group = p.in_channels / p.groups;
-    shape.taps = (p.kernel_size + geometry.tap_step - 1) / geometry.tap_step;  // phase 0's
+    shape.taps = (p.kernel_size + geometry.tap_step - 1) / geometry.tap_step;  // k0 = 0's
     const int64_t out_per_group = p.out_channels / p.groups;
     shape.padded_out = (out_per_group + kPackedChannelAlignment - 1) / kPackedChannelAlignment *
                        kPackedChannelAlignment;
@@ -61,7 +62,7 @@ struct PackedShape {
   // Elements of the packed weights, or -1 where the count does not fit in int64_t.
   constexpr int64_t elements() const {
     int64_t count = groups;
-    for (const int64_t factor : {slots, in_per_group, taps, padded_out}) {
+    for (const int64_t factor : {first_taps, in_per_group, taps, padded_out}) {
       if (!checked_mul(count, factor, count)) return -1;
     }
     return count;
@@ -72,21 +73,19 @@ struct PackedShape {
     layout.out_channel = 1;
     layout.tap = padded_out;
     layout.in_channel = taps * padded_out;
-    layout.slot = in_per_group * layout.in_channel;
-    layout.group = slots * layout.slot;
-    layout.first_tap = 0;
+    layout.first_tap = in_per_group * layout.in_channel;
+    layout.group = first_taps * layout.first_tap;
     return layout;
   }
 };
 
 constexpr WeightLayout pytorch_weight_layout(int64_t in_per_group, int64_t out_per_group,
-                                              int64_t kernel_size, const PhaseGeometry& geometry) {
+                                             int64_t kernel_size, const PhaseGeometry& geometry) {
   WeightLayout layout;
   layout.out_channel = kernel_size;
   layout.tap = geometry.tap_step;
   layout.in_channel = out_per_group * kernel_size;
   layout.group = in_per_group * layout.in_channel;
-  layout.slot = 0;
   layout.first_tap = 1;
   return layout;
 }

@@ -112,7 +112,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     const int64_t weight_channel = channel_begin + weight_column;
     const bool weight_column_valid = weight_channel < params.out_per_group;
     const T* weight_source =
-        params.w + layout.base(group, r / geometry.common, phase.first_tap) +
+        params.w + layout.base(group, phase.first_tap) +
         weight_row * kPack * w_row_stride +
         (weight_column_valid ? weight_channel : 0) * layout.out_channel;
     const T* input_source =

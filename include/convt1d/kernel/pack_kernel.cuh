@@ -3,14 +3,11 @@
 //
 // Mapping. A block takes the weights of one input channel and kPackThreads output channels,
 // w[ci, co0 .. co0 + kPackThreads, 0 .. K); each thread one output channel, whose K taps are one
-// contiguous stretch that its first read brings into L1. For every phase slot and tap number the
-// block then writes kPackThreads consecutive elements of a packed row: coalesced stores, reads
-// that hit L1. Rows and padding that no phase reads are written as zeros, so the workspace holds
-// no stale values.
-//
-// The taps of one phase are k = u, u + tap_step, ... for one u < tap_step (docs/design.md), and
-// u's slot is u * (dilation / g) mod tap_step: the loop walks u and steps the slot along with
-// it, without a division per element.
+// contiguous stretch of memory that its first reads bring into L1. For each phase with taps
+// (first tap k0 below min(K, tap_step); its taps are k0, k0 + tap_step, ...) and each tap
+// number, the block then writes kPackThreads consecutive elements of a packed row: coalesced
+// stores, reads that hit L1. Rows and padding that no phase reads are written as zeros, so the
+// workspace holds no stale values.
 #pragma once
 
 #include <cstdint>
@@ -50,17 +47,14 @@ __global__ void __launch_bounds__(kPackThreads)
     const T* source = params.w + (row * params.out_per_group + (channel ? co : 0)) *
                                      params.kernel_size;
     const detail::PhaseGeometry& geometry = params.geometry;
-    const int64_t slot_step = geometry.offset_step % geometry.tap_step;
-    int64_t slot = 0;  // the slot of taps u, u + tap_step, ...
-    for (int64_t u = 0; u < geometry.tap_step; ++u) {
-      T* destination = params.packed + layout.base(group, slot, 0) + ci * layout.in_channel + co;
-      int64_t k = u;
+    for (int64_t first_tap = 0; first_tap < shape.first_taps; ++first_tap) {
+      T* destination =
+          params.packed + layout.base(group, first_tap) + ci * layout.in_channel + co;
+      int64_t k = first_tap;
       for (int64_t i = 0; i < shape.taps; ++i, k += geometry.tap_step) {
         destination[i * layout.tap] =
             channel && k < params.kernel_size ? __ldg(source + k) : zero;
       }
-      slot += slot_step;
-      if (slot >= geometry.tap_step) slot -= geometry.tap_step;
     }
   }
 }
