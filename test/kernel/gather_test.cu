@@ -252,22 +252,36 @@ Accuracy run_and_check(const HostCase<T>& host, Offsets offsets = {},
 // ---------------------------------------------------------------------------------------------
 // The random sweep
 
+// Which problems of the generator a sweep runs, and with which workspace.
+enum class SweepWorkspace {
+  kAlternate,   // every problem; every other one with the workspace it asks for
+  kPackedOnly,  // only problems that pack their weights (workspace_size() > 0), with it
+};
+
 // Returns the relative L2 error of all the sweep's outputs together (each problem weighted by its
-// scale).
+// scale). With kPackedOnly, `problems` counts the packing problems run (the generator makes
+// about one in twenty).
 template <class T>
 double run_sweep(uint64_t sweep_id, int64_t problems, const SweepLimits& limits,
-                 convt1d::MathMode math = convt1d::MathMode::kExact) {
+                 convt1d::MathMode math = convt1d::MathMode::kExact,
+                 SweepWorkspace workspace = SweepWorkspace::kAlternate) {
+  const bool packed_only = workspace == SweepWorkspace::kPackedOnly;
   const uint64_t base = base_seed();
-  int64_t first = 0, last = problems;
-  if (const char* only = std::getenv("CONVT1D_TEST_INDEX")) {
+  int64_t first = 0, last = packed_only ? problems * 200 : problems;
+  const char* only = std::getenv("CONVT1D_TEST_INDEX");
+  if (only != nullptr) {
     first = std::strtoll(only, nullptr, 0);
     last = first + 1;
   }
   double error2 = 0, scale2 = 0;
-  for (int64_t index = first; index < last; ++index) {
+  int64_t packed = 0;
+  for (int64_t index = first; index < last && !(packed_only && packed == problems); ++index) {
     const uint64_t seed = case_seed(base, sweep_id * 16 + type_tag<T>(), index);
     std::mt19937_64 rng(seed);
     const SweepCase sweep_case = draw_sweep_case(index, rng, limits);
+    const size_t workspace_bytes = convt1d::workspace_size<T>(sweep_case.problem);
+    if (packed_only && workspace_bytes == 0) continue;
+    ++packed;
     INFO(type_name<T>() << " (" << math_name(math) << ") sweep problem " << index << " of "
                         << problems << ": "
                         << describe(sweep_case.problem)
@@ -277,12 +291,13 @@ double run_sweep(uint64_t sweep_id, int64_t problems, const SweepLimits& limits,
     HostCase<T> host = make_host_case<T>(sweep_case.problem, sweep_case.with_bias, rng);
     host.math = math;
     // Every other problem with the workspace it asks for (packed weights where it asks for any).
-    if (index % 2 == 1) host.workspace_bytes = convt1d::workspace_size<T>(host.problem);
+    if (packed_only || index % 2 == 1) host.workspace_bytes = workspace_bytes;
     INFO("workspace of " << host.workspace_bytes << " bytes");
     const Accuracy accuracy = run_and_check(host);
     error2 += accuracy.error_norm * accuracy.error_norm;
     scale2 += accuracy.scale * accuracy.scale;
   }
+  if (packed_only && only == nullptr) REQUIRE(packed == problems);
   return scale2 > 0 ? std::sqrt(error2 / scale2) : 0.0;
 }
 
@@ -489,6 +504,21 @@ TEMPLATE_TEST_CASE("gather: random sweep", "[gather][sweep][large]", float, doub
 TEMPLATE_TEST_CASE("gather: quick random sweep", "[gather][sweep][quick]", float, double, __half,
                    __nv_bfloat16) {
   run_sweep<TestType>(2, 32, SweepLimits{200'000, 200'000, 40'000'000});
+}
+
+// The packed-weight path through the public entry point, on the generator's problems that take
+// it (strides of 3 and more with several taps, all layouts): small enough for the sanitizers.
+TEMPLATE_TEST_CASE("gather: random sweep, packed weights", "[gather][sweep][packed]", float,
+                   double, __half, __nv_bfloat16) {
+  run_sweep<TestType>(7, 32, SweepLimits{200'000, 200'000, 40'000'000}, MathMode::kExact,
+                      SweepWorkspace::kPackedOnly);
+}
+
+TEST_CASE("gather: random sweep, packed weights, TF32 and 3xTF32", "[gather][sweep][packed]") {
+  run_sweep<float>(8, 32, SweepLimits{200'000, 200'000, 40'000'000}, MathMode::kTF32,
+                   SweepWorkspace::kPackedOnly);
+  run_sweep<float>(9, 32, SweepLimits{200'000, 200'000, 40'000'000}, MathMode::k3xTF32,
+                   SweepWorkspace::kPackedOnly);
 }
 
 // float on tensor cores: ~300 problems per mode. The TF32 sweep's pooled error is held to the
