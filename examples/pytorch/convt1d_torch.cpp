@@ -155,7 +155,7 @@ at::Tensor conv_transpose1d(const at::Tensor& input, const at::Tensor& weight,
                                                                : convt1d_torch::Element::kBFloat16;
   // The workspace comes from PyTorch's caching allocator, for this stream: it returns to the
   // cache when the tensor goes out of scope, and only later work on the stream can reuse it.
-  const size_t workspace_bytes = convt1d_torch::workspace_size(problem, element);
+  const size_t workspace_bytes = convt1d_torch::workspace_size(problem, element, options.math);
   at::Tensor workspace;
   if (workspace_bytes > 0) {
     workspace = at::empty({static_cast<int64_t>(workspace_bytes)}, x.options().dtype(at::kByte));

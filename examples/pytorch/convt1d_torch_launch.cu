@@ -17,11 +17,11 @@ convt1d::Status launch_typed(const convt1d::Problem& problem, const void* x, con
 
 }  // namespace
 
-size_t workspace_size(const convt1d::Problem& problem, Element element) {
+size_t workspace_size(const convt1d::Problem& problem, Element element, convt1d::MathMode math) {
   switch (element) {
-    case Element::kFloat32: return convt1d::workspace_size<float>(problem);
-    case Element::kFloat16: return convt1d::workspace_size<__half>(problem);
-    case Element::kBFloat16: return convt1d::workspace_size<__nv_bfloat16>(problem);
+    case Element::kFloat32: return convt1d::workspace_size<float>(problem, math);
+    case Element::kFloat16: return convt1d::workspace_size<__half>(problem, math);
+    case Element::kBFloat16: return convt1d::workspace_size<__nv_bfloat16>(problem, math);
   }
   return 0;
 }

@@ -14,8 +14,9 @@ namespace convt1d_torch {
 // The element types the binding is compiled for; float64 is left out to keep the build short.
 enum class Element { kFloat32, kFloat16, kBFloat16 };
 
-// convt1d::workspace_size for `element`: bytes of scratch memory the call can use (0: none).
-size_t workspace_size(const convt1d::Problem& problem, Element element);
+// convt1d::workspace_size for `element` and `math`: bytes of scratch memory the call can use
+// (0: none).
+size_t workspace_size(const convt1d::Problem& problem, Element element, convt1d::MathMode math);
 
 // convt1d::conv_transpose1d on raw device pointers of `element`; bias may be null.
 convt1d::Status launch(const convt1d::Problem& problem, Element element, const void* x,

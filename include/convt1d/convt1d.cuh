@@ -12,25 +12,28 @@
 
 namespace convt1d {
 
-// Bytes of workspace (Options::workspace) that conv_transpose1d<T> can use on `problem`; 0 where
-// it uses none (invalid problems included). Host-only arithmetic: no CUDA call, no device
-// needed. A workspace of this size, or larger, may be reused by the calls of one stream, one
-// after the other; calls that may run at the same time (other streams) need their own.
+// Bytes of workspace (Options::workspace) that conv_transpose1d<T> can use on `problem` with
+// Options::math = `math`; 0 where it uses none (invalid problems included). Host-only
+// arithmetic: no CUDA call, no device needed. A workspace of this size, or larger, may be reused
+// by the calls of one stream, one after the other; calls that may run at the same time (other
+// streams) need their own. On tensor cores (__half, __nv_bfloat16, float under kTF32 and
+// k3xTF32) it holds a copy of x and of w, rearranged; for exact float and double, packed weights
+// on strided layers.
 template <class T>
-constexpr size_t workspace_size(const Problem& problem) {
+constexpr size_t workspace_size(const Problem& problem, MathMode math = MathMode::kExact) {
   static_assert(detail::is_supported_element_v<T>,
                 "convt1d supports float, double, __half and __nv_bfloat16");
-  if (validate(problem) != Status::kSuccess) return 0;
-  return static_cast<size_t>(detail::packed_weights_bytes(problem, sizeof(T)));
+  if (validate(problem) != Status::kSuccess || !is_valid(math)) return 0;
+  return static_cast<size_t>(detail::workspace_bytes<T>(problem, math));
 }
 
 // y = conv_transpose1d(x, w, bias) on `stream`, with PyTorch's semantics (see Problem).
 // T is float, double, __half or __nv_bfloat16. bias may be nullptr. All pointers are device
 // pointers. options.math chooses how float multiplies (see MathMode); __half and __nv_bfloat16
 // use tensor cores, double never does. options.workspace, when given, must hold at least
-// workspace_size<T>(problem) bytes (see Options). Asynchronous: returns once the work is queued; never
-// synchronizes, never allocates, so it may be captured into a CUDA graph. On any failure before
-// the launch, y is not touched.
+// workspace_size<T>(problem, options.math) bytes (see Options). Asynchronous: returns once the
+// work is queued; never synchronizes, never allocates, so it may be captured into a CUDA graph.
+// On any failure before the launch, y is not touched.
 template <class T>
 Status conv_transpose1d(const Problem& problem, const T* x, const T* w,
                         const cuda::std::type_identity_t<T>* bias, T* y, cudaStream_t stream,
@@ -39,8 +42,9 @@ Status conv_transpose1d(const Problem& problem, const T* x, const T* w,
                 "convt1d supports float, double, __half and __nv_bfloat16");
   if (Status status = validate(problem); status != Status::kSuccess) return status;
   if (!is_valid(options.math)) return Status::kInvalidMathMode;
+  const size_t needed = workspace_size<T>(problem, options.math);
   if (options.workspace == nullptr ? options.workspace_bytes != 0
-                                   : options.workspace_bytes < workspace_size<T>(problem)) {
+                                   : options.workspace_bytes < needed) {
     return Status::kInvalidWorkspace;
   }
   if (problem.batch == 0) return Status::kSuccess;  // empty output: nothing to launch

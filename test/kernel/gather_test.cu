@@ -255,7 +255,7 @@ Accuracy run_and_check(const HostCase<T>& host, Offsets offsets = {},
 // Which problems of the generator a sweep runs, and with which workspace.
 enum class SweepWorkspace {
   kAlternate,   // every problem; every other one with the workspace it asks for
-  kPackedOnly,  // only problems that pack their weights (workspace_size() > 0), with it
+  kPackedOnly,  // only problems that use a workspace (workspace_size() > 0), with it
 };
 
 // Returns the relative L2 error of all the sweep's outputs together (each problem weighted by its
@@ -279,7 +279,7 @@ double run_sweep(uint64_t sweep_id, int64_t problems, const SweepLimits& limits,
     const uint64_t seed = case_seed(base, sweep_id * 16 + type_tag<T>(), index);
     std::mt19937_64 rng(seed);
     const SweepCase sweep_case = draw_sweep_case(index, rng, limits);
-    const size_t workspace_bytes = convt1d::workspace_size<T>(sweep_case.problem);
+    const size_t workspace_bytes = convt1d::workspace_size<T>(sweep_case.problem, math);
     if (packed_only && workspace_bytes == 0) continue;
     ++packed;
     INFO(type_name<T>() << " (" << math_name(math) << ") sweep problem " << index << " of "
@@ -321,7 +321,7 @@ void run_sampled_check(const SampledRun& run, uint64_t seed) {
   REQUIRE(convt1d::validate(p) == Status::kSuccess);
   const int64_t y_count = y_elements(p);
   const int64_t out_length = convt1d::output_length(p);
-  const size_t workspace_bytes = run.with_workspace ? convt1d::workspace_size<float>(p) : 0;
+  const size_t workspace_bytes = run.with_workspace ? convt1d::workspace_size<float>(p, run.math) : 0;
   INFO("float (" << math_name(run.math) << "), " << describe(p)
                  << (run.with_bias ? " with bias" : " without bias") << ", workspace of "
                  << workspace_bytes << " bytes, seed " << seed);
@@ -619,6 +619,105 @@ void check_every_tile(MathMode math) {
   }
 }
 
+// One instantiation of the tensor-core rows kernel, whatever select_config() would choose, on
+// operands it prepares in the workspace (row_operands_bytes()).
+template <class T, class Math>
+Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
+                            cudaStream_t stream, const convt1d::Options& options) {
+  namespace detail = convt1d::detail;
+  convt1d::kernel::RowGemmParams<T> params;
+  static_cast<convt1d::kernel::ConvParams<T>&>(params) =
+      convt1d::kernel::ConvParams<T>::from(p, x, w, bias, y);
+  if (const Status status =
+          detail::prepare_rows(p, x, w, options.workspace, options.math, stream, params);
+      status != Status::kSuccess) {
+    return status;
+  }
+  return detail::launch_gemm_rows<T, Math>(params, stream);
+}
+
+template <class T, class... Maths>
+void check_every_row_tile(MathMode math) {
+  for (size_t index = 0; index < std::size(kTileEdgeShapes); ++index) {
+    const Problem problem = kTileEdgeShapes[index].problem();
+    std::mt19937_64 rng(case_seed(base_seed(), 300 + type_tag<T>(), static_cast<int64_t>(index)));
+    HostCase<T> host = make_host_case<T>(problem, index % 2 == 1, rng);
+    host.math = math;
+    host.workspace_bytes =
+        static_cast<size_t>(convt1d::detail::row_operands_bytes(problem, sizeof(T)));
+    REQUIRE(host.workspace_bytes > 0);
+    auto check = [&](auto tag, auto launcher) {
+      using Math = typename decltype(tag)::type;
+      INFO(type_name<T>() << " (" << math_name(math) << "), rows kernel, tile "
+                          << Math::kBlockChannels << " x " << Math::kBlockPositions << " on "
+                          << Math::kThreads << " threads: " << kTileEdgeShapes[index].name
+                          << ", " << describe(host.problem));
+      run_and_check(host, {}, nullptr, launcher);
+    };
+    (check(cuda::std::type_identity<Maths>{}, &launch_rows_directly<T, Maths>), ...);
+  }
+}
+
+TEST_CASE("gather: every tensor-core rows tile shape and math policy", "[gather][tiles]") {
+  namespace detail = convt1d::detail;
+  using convt1d::block::MmaRowMath;
+  using convt1d::warp::Tf32Mma;
+  using convt1d::warp::Tf32x3Mma;
+  check_every_row_tile<float, MmaRowMath<float, detail::MmaLarge, Tf32Mma>,
+                       MmaRowMath<float, detail::MmaMedium, Tf32Mma>,
+                       MmaRowMath<float, detail::MmaShort, Tf32Mma>,
+                       MmaRowMath<float, detail::MmaWide, Tf32Mma>>(MathMode::kTF32);
+  check_every_row_tile<float, MmaRowMath<float, detail::MmaMedium, Tf32x3Mma>,
+                       MmaRowMath<float, detail::MmaShort, Tf32x3Mma>>(MathMode::k3xTF32);
+  using Half = convt1d::warp::Half16Mma<__half>;
+  check_every_row_tile<__half, MmaRowMath<__half, detail::MmaLarge, Half>,
+                       MmaRowMath<__half, detail::MmaMedium, Half>,
+                       MmaRowMath<__half, detail::MmaShort, Half>,
+                       MmaRowMath<__half, detail::MmaWide, Half>>(MathMode::kExact);
+  using Bf16 = convt1d::warp::Half16Mma<__nv_bfloat16>;
+  check_every_row_tile<__nv_bfloat16, MmaRowMath<__nv_bfloat16, detail::MmaLarge, Bf16>,
+                       MmaRowMath<__nv_bfloat16, detail::MmaMedium, Bf16>,
+                       MmaRowMath<__nv_bfloat16, detail::MmaShort, Bf16>,
+                       MmaRowMath<__nv_bfloat16, detail::MmaWide, Bf16>>(MathMode::kExact);
+}
+
+// Problems that the public entry point sends to the rows kernel on tensor cores (1024
+// multiply-adds per input element and more), with the workspace they ask for: partial tiles,
+// stride 1 with dilation, groups with output padding, a reduction that ends inside a stage.
+// clang-format off
+constexpr Shape kRowsShapes[] = {
+    // name              N  C_in C_out  K  L_in stride padding output_padding dilation groups
+    {"strided",          2,  40,  130,  8,   70,  4, 2, 1, 1, 1},
+    {"dilated",          1,  24,  256,  4,   50,  1, 1, 0, 2, 1},
+    {"grouped",          2,  64,  288,  8,   33,  8, 3, 5, 1, 2},
+};
+// clang-format on
+
+TEMPLATE_TEST_CASE("gather: tensor-core rows kernel through the public API", "[gather][rows]",
+                   float, __half, __nv_bfloat16) {
+  using T = TestType;
+  const std::vector<MathMode> maths = cuda::std::is_same_v<T, float>
+                                          ? std::vector<MathMode>{MathMode::kTF32, MathMode::k3xTF32}
+                                          : std::vector<MathMode>{MathMode::kExact};
+  for (const MathMode math : maths) {
+    for (size_t index = 0; index < std::size(kRowsShapes); ++index) {
+      const Problem problem = kRowsShapes[index].problem();
+      REQUIRE(convt1d::validate(problem) == Status::kSuccess);
+      std::mt19937_64 rng(
+          case_seed(base_seed(), 400 + type_tag<T>(), static_cast<int64_t>(index)));
+      HostCase<T> host = make_host_case<T>(problem, index % 2 == 0, rng);
+      host.math = math;
+      host.workspace_bytes = convt1d::workspace_size<T>(problem, math);
+      INFO(type_name<T>() << " (" << math_name(math) << "): " << kRowsShapes[index].name << ", "
+                          << describe(problem) << ", workspace of " << host.workspace_bytes
+                          << " bytes");
+      REQUIRE(host.workspace_bytes >=
+              static_cast<size_t>(x_elements(problem) + w_elements(problem)) * sizeof(T));
+      run_and_check(host);
+    }
+  }
+}
+
 TEST_CASE("gather: every phase-GEMM tile shape and math policy", "[gather][tiles]") {
   namespace detail = convt1d::detail;
   using convt1d::block::MmaMath;
@@ -664,7 +763,7 @@ TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
     for (const MathMode math : {MathMode::kExact, MathMode::kTF32, MathMode::k3xTF32})
     for (const bool with_workspace : {false, true})
     // Shapes that ask for no workspace run once.
-    if (!with_workspace || convt1d::workspace_size<float>(shape.problem()) > 0)
+    if (!with_workspace || convt1d::workspace_size<float>(shape.problem(), math) > 0)
     DYNAMIC_SECTION(shape.name << " " << math_name(math)
                                << (with_workspace ? " with workspace" : "")) {
       const Problem p = shape.problem();
@@ -690,7 +789,7 @@ TEST_CASE("gather: public benchmark shapes", "[gather][public][large]") {
         std::mt19937_64 rng(seed);
         HostCase<float> host = make_host_case<float>(p, true, rng);
         host.math = math;
-        if (with_workspace) host.workspace_bytes = convt1d::workspace_size<float>(p);
+        if (with_workspace) host.workspace_bytes = convt1d::workspace_size<float>(p, math);
         run_and_check(host);
       }
     }
@@ -807,9 +906,10 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
   }
 }
 
-// workspace_size() asks for packed weights where a GEMM reads scattered sectors (stride 3 and
-// more here) and for nothing elsewhere; a workspace that is too small, or bytes without a pointer, is refused
-// before anything runs.
+// workspace_size() asks, on tensor cores, for a rearranged copy of x and w wherever a GEMM runs;
+// otherwise for packed weights where a GEMM reads scattered sectors (stride 3 and more here),
+// and for nothing elsewhere. A workspace that is too small, or bytes without a pointer, is
+// refused before anything runs.
 TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][workspace]", float,
                    double, __half, __nv_bfloat16) {
   using T = TestType;
@@ -819,9 +919,24 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
   const size_t needed = convt1d::workspace_size<T>(strided);
   // At least a copy of the weights: 4 phases x 2 taps x 24 inputs x 40 outputs.
   CHECK(needed >= static_cast<size_t>(w_elements(strided)) * sizeof(T));
+  // At stride 1 and few outputs per input, nothing; with 1024 multiply-adds per input element
+  // and more (160 outputs x 8 taps), the tensor-core modes ask for the rows kernel's copy of
+  // x and w.
   Problem unit_stride = strided;
   unit_stride.stride = 1;
-  CHECK(convt1d::workspace_size<T>(unit_stride) == 0);
+  Problem wide = unit_stride;
+  wide.out_channels = 160;
+  const size_t operand_bytes = static_cast<size_t>(x_elements(wide) + w_elements(wide)) * sizeof(T);
+  for (const MathMode math : {MathMode::kExact, MathMode::kTF32, MathMode::k3xTF32}) {
+    INFO(type_name<T>() << " (" << math_name(math) << ")");
+    CHECK(convt1d::workspace_size<T>(unit_stride, math) == 0);
+    if (convt1d::detail::uses_tensor_cores<T>(math)) {
+      CHECK(convt1d::workspace_size<T>(wide, math) >= operand_bytes);
+    } else {
+      CHECK(convt1d::workspace_size<T>(wide, math) == 0);
+    }
+  }
+  CHECK(convt1d::workspace_size<T>(wide, static_cast<MathMode>(7)) == 0);
   Problem depthwise = strided;
   depthwise.out_channels = 24;
   depthwise.groups = 24;
@@ -857,7 +972,7 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
     CHECK(all_bytes_equal(after.data(), y.size(), 0xA5));
   }
 
-  // A valid workspace is used: the packed weights overwrite its poison.
+  // A valid workspace is used: the packed operands overwrite its poison.
   poison(workspace.data(), workspace.size(), nullptr);
   convt1d::Options options;
   options.workspace = workspace.data();

@@ -207,10 +207,18 @@ struct MmaMath {
 
   __device__ __forceinline__ static void multiply(const Stage& stage, Accumulators& accumulators,
                                                   int thread) {
+    accumulate(accumulators, [&](Accumulators& into) { multiply_into(stage, into, thread); });
+  }
+
+  // multiply_into(into) applied to the block's accumulators, through zeroed stage accumulators
+  // where kStageAccumulators says so.
+  template <class MultiplyInto>
+  __device__ __forceinline__ static void accumulate(Accumulators& accumulators,
+                                                    MultiplyInto&& multiply_into) {
     if constexpr (kStageAccumulators) {
       Accumulators partial;
       clear(partial);
-      multiply_into(stage, partial, thread);
+      multiply_into(partial);
 #pragma unroll
       for (int i = 0; i < kFragmentsChannels; ++i) {
 #pragma unroll
@@ -220,7 +228,20 @@ struct MmaMath {
         }
       }
     } else {
-      multiply_into(stage, accumulators, thread);
+      multiply_into(accumulators);
+    }
+  }
+
+  // Every fragment product of one reduction step of 8 words.
+  __device__ __forceinline__ static void multiply_fragments(
+      Accumulators& accumulators, const uint32_t (&a)[kFragmentsChannels][kParts][4],
+      const uint32_t (&b)[kFragmentsPositions][kParts][2]) {
+#pragma unroll
+    for (int i = 0; i < kFragmentsChannels; ++i) {
+#pragma unroll
+      for (int j = 0; j < kFragmentsPositions; ++j) {
+        Instruction::mma(accumulators.value[i][j], a[i], b[j]);
+      }
     }
   }
 
@@ -252,13 +273,7 @@ struct MmaMath {
           for (int p = 0; p < kParts; ++p) b[j][p][r] = parts[p];
         }
       }
-#pragma unroll
-      for (int i = 0; i < kFragmentsChannels; ++i) {
-#pragma unroll
-        for (int j = 0; j < kFragmentsPositions; ++j) {
-          Instruction::mma(accumulators.value[i][j], a[i], b[j]);
-        }
-      }
+      multiply_fragments(accumulators, a, b);
     }
   }
 
@@ -278,6 +293,91 @@ struct MmaMath {
             accumulators.value[i][j][e]);
         }
       }
+    }
+  }
+};
+
+// Shared memory of one stage of the rows kernel (kernel/gemm_rows_kernel.cuh): rows of
+// Chunks x 16 bytes of reduction, one per output channel (weights) and one per position
+// (inputs); chunk c of row r is stored at c ^ (r / (8 / Chunks) % Chunks), so that the eight
+// rows of an 8 x 8 matrix read by ldmatrix fall in eight different 16-byte bank groups.
+template <int ChannelRows, int PositionRows, int Chunks>
+struct RowStage {
+  static_assert(Chunks == 4 || Chunks == 8, "rows of 64 or 128 bytes");
+  static constexpr int kChunks = Chunks;
+  uint4 weights[ChannelRows][kChunks];
+  uint4 inputs[PositionRows][kChunks];
+
+  __device__ __forceinline__ static int slot(int row, int chunk) {
+    return chunk ^ ((row / (8 / kChunks)) % kChunks);
+  }
+};
+
+// MmaMath's warps, fragments and epilogue, multiplying stages whose operands run along the
+// reduction (RowStage, Chunks 16-byte chunks per row; Stages of them in the pipeline): a
+// fragment is one ldmatrix of four 8 x 8 matrices, with no conversion, since the operands come
+// ready (rounded to TF32 where that is the mode, kernel/*_rows_kernel.cuh).
+// Default chunks per row: 128-byte rows (3 stages) where the tile's rows fit them, 64-byte
+// rows (4 stages) for the 8-warp tiles (measured on the H100: docs/tuning.md, T6).
+template <class Tile>
+inline constexpr int kRowChunks = Tile::kBlockChannels + Tile::kBlockPositions <= 192 ? 8 : 4;
+
+template <class T, class Tile, class Instruction, int Chunks = kRowChunks<Tile>,
+          int Stages = Chunks == 8 ? 3 : 4>
+struct MmaRowMath : MmaMath<T, Tile, Instruction> {
+  using Base = MmaMath<T, Tile, Instruction>;
+  using typename Base::Accumulators;
+  using Stage = RowStage<Tile::kBlockChannels, Tile::kBlockPositions, Chunks>;
+  static constexpr int kChunks = Chunks;
+  static constexpr int kChunkElements = 16 / static_cast<int>(sizeof(T));
+  static constexpr int kReduction = kChunks * kChunkElements;  // input channels per stage
+  static constexpr int kStages = Stages;
+  static_assert(Base::kFragmentsPositions % 2 == 0, "B fragments are loaded two at a time");
+
+  __device__ __forceinline__ static void multiply(const Stage& stage, Accumulators& accumulators,
+                                                  int thread) {
+    Base::accumulate(accumulators,
+                     [&](Accumulators& into) { multiply_into(stage, into, thread); });
+  }
+
+  // One MMA step per two chunks (8 words: 16 elements of 16 bits, 8 of TF32).
+  __device__ __forceinline__ static void multiply_into(const Stage& stage,
+                                                       Accumulators& accumulators, int thread) {
+    constexpr int kParts = Base::kParts;
+    const int lane = thread % 32;
+    // A: matrices (rows 0-7, chunk c), (rows 8-15, c), (rows 0-7, c + 1), (rows 8-15, c + 1) are
+    // a0..a3. B: (rows 0-7, c), (rows 0-7, c + 1) are b0, b1 of one fragment, rows 8-15 the next.
+    const int a_row = Base::warp_channels(thread) + lane % 16, a_chunk = lane / 16;
+    const int b_row = Base::warp_positions(thread) + lane / 16 * 8 + lane % 8;
+    const int b_chunk = lane / 8 % 2;
+#pragma unroll
+    for (int step = 0; step < kChunks; step += 2) {
+      uint32_t a[Base::kFragmentsChannels][kParts][4];
+      uint32_t b[Base::kFragmentsPositions][kParts][2];
+      uint32_t words[4], parts[kParts];
+#pragma unroll
+      for (int i = 0; i < Base::kFragmentsChannels; ++i) {
+        const int row = a_row + i * 16;
+        warp::load_matrices(&stage.weights[row][Stage::slot(row, step + a_chunk)], words);
+#pragma unroll
+        for (int r = 0; r < 4; ++r) {
+          Instruction::split(words[r], parts);
+#pragma unroll
+          for (int p = 0; p < kParts; ++p) a[i][p][r] = parts[p];
+        }
+      }
+#pragma unroll
+      for (int j = 0; j < Base::kFragmentsPositions; j += 2) {
+        const int row = b_row + j * 8;
+        warp::load_matrices(&stage.inputs[row][Stage::slot(row, step + b_chunk)], words);
+#pragma unroll
+        for (int r = 0; r < 4; ++r) {
+          Instruction::split(words[r], parts);
+#pragma unroll
+          for (int p = 0; p < kParts; ++p) b[j + r / 2][p][r % 2] = parts[p];
+        }
+      }
+      Base::multiply_fragments(accumulators, a, b);
     }
   }
 };

@@ -8,7 +8,10 @@
 #include "../block/gemm_math.cuh"
 #include "../kernel/direct_kernel.cuh"
 #include "../kernel/gemm_kernel.cuh"
+#include "../kernel/gemm_rows_kernel.cuh"
+#include "../kernel/input_rows_kernel.cuh"
 #include "../kernel/pack_kernel.cuh"
+#include "../kernel/weight_rows_kernel.cuh"
 #include "../problem.hpp"
 #include "../tile_config.hpp"
 #include "element.cuh"
@@ -92,7 +95,16 @@ struct MathCost {
 };
 
 template <class T>
-constexpr MathCost math_cost(MathMode math) {
+constexpr MathCost math_cost(MathMode math, bool rows) {
+  if (rows) {
+    // The rows kernel's loads are 16-byte asynchronous copies: far cheaper than the
+    // register-staged ones below.
+    if constexpr (cuda::std::is_same_v<T, float>) {
+      return math == MathMode::kTF32 ? MathCost{3.0, 4, 0} : MathCost{1.0, 4, 1};
+    } else {
+      return {6.0, 2, 0};
+    }
+  }
   if constexpr (cuda::std::is_same_v<T, float>) {
     if (math == MathMode::kTF32) return {12.0, 4, 0};
     if (math == MathMode::k3xTF32) return {2.0, 4, 1};  // split operands: one block fewer
@@ -149,6 +161,39 @@ constexpr int64_t packed_weights_bytes(const Problem& p, int element_bytes) {
   return bytes;
 }
 
+// Whether the tensor-core rows kernel pays for preparing its operands: its main loop is faster
+// on long reductions, but copying x costs a pass over it, which the layers that use each input
+// for few outputs cannot win back (measured on the H100 for 1024 multiply-adds per input
+// element and more: docs/tuning.md, T6).
+constexpr bool rows_pay(const Problem& p) {
+  return (p.out_channels / p.groups) * p.kernel_size >= 1024;
+}
+
+// Workspace bytes for the tensor-core rows kernel's operands (RowShape: weight rows, then input
+// rows, each starting on kWorkspaceAlignment), or 0 for the direct kernel's problems and where
+// the size does not fit in int64_t.
+constexpr int64_t row_operands_bytes(const Problem& p, int element_bytes) {
+  if (uses_direct_kernel(p)) return 0;
+  const RowShape shape = RowShape::from(p);
+  int64_t weights = 0, inputs = 0, bytes = 0;
+  const int64_t weight_elements = shape.weight_elements();
+  const int64_t input_elements = shape.input_elements();
+  if (weight_elements < 0 || input_elements < 0 ||
+      !checked_mul(weight_elements, element_bytes, weights) ||
+      !checked_mul(input_elements, element_bytes, inputs) ||
+      !checked_add(weights, 2 * kWorkspaceAlignment, bytes) || !checked_add(bytes, inputs, bytes)) {
+    return 0;
+  }
+  return bytes;
+}
+
+// Workspace bytes conv_transpose1d<T> uses under `math` (see workspace_size()).
+template <class T>
+constexpr int64_t workspace_bytes(const Problem& p, MathMode math) {
+  return uses_tensor_cores<T>(math) && rows_pay(p) ? row_operands_bytes(p, sizeof(T))
+                                                   : packed_weights_bytes(p, sizeof(T));
+}
+
 // Estimated time of a phase-GEMM tile shape, in arbitrary units: the waves of tiles the GPU
 // runs, times the time of one wave. A wave's tiles share each multiprocessor, and a tile's time
 // per reduction step is the larger of
@@ -198,12 +243,14 @@ constexpr KernelChoice cheapest(const Candidate (&candidates)[N]) {
 //    (fewer channels, more positions) load fewer weights per multiply-add where the weight loads
 //    waste most of their sectors (large strides) and the math is fast enough for that to bind.
 //    On tensor cores the same rule picks among the MMA tiles.
-//  `packed`: the GEMM reads packed weights (see packed_weights_bytes()).
+//  `packed`: the GEMM reads packed weights (see packed_weights_bytes()), or, on tensor cores,
+//  the rows kernel's operands (see row_operands_bytes()).
 template <class T>
 constexpr KernelChoice select_config(const Problem& p, int multiprocessors, MathMode math,
                                      bool packed) {
   if (uses_direct_kernel(p)) return KernelChoice::kDirect;
-  const MathCost cost = math_cost<T>(math);
+  const bool rows = packed && uses_tensor_cores<T>(math) && rows_pay(p);
+  const MathCost cost = math_cost<T>(math, rows);
   // Candidates run from small tiles to large: on equal estimates the smaller tile wins (more
   // blocks, less padding).
   if (uses_tensor_cores<T>(math) && cost.fewer_blocks > 0) {
@@ -212,6 +259,17 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     const Candidate candidates[] = {
         {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7, cost, packed)},
         {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85, cost, packed)},
+    };
+    return cheapest(candidates);
+  }
+  if (rows) {
+    // The 4-warp tiles have 128-byte rows (MmaRowMath): the medium one measured fastest on
+    // most layers.
+    const Candidate candidates[] = {
+        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.6, cost, packed)},
+        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 1.0, cost, packed)},
+        {KernelChoice::kMmaWide, gemm_tile_estimate<MmaWide>(p, multiprocessors, 0.7, cost, packed)},
+        {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 0.8, cost, packed)},
     };
     return cheapest(candidates);
   }
@@ -286,6 +344,120 @@ Status pack_weights(const Problem& p, const T* w, void* workspace, cudaStream_t 
   return last_launch_status();
 }
 
+// Writes the rows kernel's operands (RowShape) for x and w into `workspace`, which holds
+// row_operands_bytes() bytes, on `stream`, rounded to TF32 where `math` multiplies in TF32; sets
+// `params`' operand pointers and layout.
+template <class T>
+Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, MathMode math,
+                    cudaStream_t stream, kernel::RowGemmParams<T>& params) {
+  constexpr auto kAlignment = static_cast<uintptr_t>(kWorkspaceAlignment);
+  auto align = [&](uintptr_t address) {
+    return (address + kAlignment - 1) / kAlignment * kAlignment;
+  };
+  const RowShape shape = RowShape::from(p);
+  const uintptr_t weight_start = align(reinterpret_cast<uintptr_t>(workspace));
+  const uintptr_t input_start =
+      align(weight_start + static_cast<uintptr_t>(shape.weight_elements()) * sizeof(T));
+  constexpr int64_t kMaxBlocks = 8192;  // blocks loop over the tiles beyond the grid
+
+  kernel::WeightRowsParams<T> weights;
+  weights.w = w;
+  weights.rows = reinterpret_cast<T*>(weight_start);
+  weights.in_per_group = p.in_channels / p.groups;
+  weights.kernel_size = p.kernel_size;
+  weights.tap_step = PhaseGeometry::from(p).tap_step;
+  weights.channel_blocks =
+      (shape.channels + kernel::kWeightRowsThreads - 1) / kernel::kWeightRowsThreads;
+  weights.shape = shape;
+  const int64_t weight_blocks = shape.groups * shape.out_per_group * weights.channel_blocks;
+
+  kernel::InputRowsParams<T> inputs;
+  inputs.x = x;
+  inputs.rows = reinterpret_cast<T*>(input_start);
+  inputs.in_channels = p.in_channels;
+  inputs.in_per_group = weights.in_per_group;
+  inputs.channel_tiles =
+      (shape.channels + kernel::kInputRowsChannels - 1) / kernel::kInputRowsChannels;
+  inputs.position_tiles =
+      (shape.in_length + kernel::kInputRowsPositions - 1) / kernel::kInputRowsPositions;
+  inputs.shape = shape;
+  const int64_t input_tiles =
+      shape.batch * shape.groups * inputs.channel_tiles * inputs.position_tiles;
+
+  auto run = [&](auto round_to_tf32) {
+    constexpr bool kRound = decltype(round_to_tf32)::value;
+    kernel::weight_rows_kernel<T, kRound>
+        <<<grid_for(weight_blocks < kMaxBlocks ? weight_blocks : kMaxBlocks),
+           kernel::kWeightRowsThreads, 0, stream>>>(weights);
+    kernel::input_rows_kernel<T, kRound>
+        <<<grid_for(input_tiles < 16 * kMaxBlocks ? input_tiles : 16 * kMaxBlocks),
+           kernel::kInputRowsThreads, 0, stream>>>(inputs);
+  };
+  if constexpr (cuda::std::is_same_v<T, float>) {
+    if (math == MathMode::kTF32) {
+      run(cuda::std::true_type{});
+    } else {
+      run(cuda::std::false_type{});
+    }
+  } else {
+    run(cuda::std::false_type{});
+  }
+  params.w = weights.rows;
+  params.weights = shape.weight_layout();
+  params.input_rows = inputs.rows;
+  params.row_channels = shape.channels;
+  return last_launch_status();
+}
+
+// The rows kernel with Math's tile; `params` has its operands (prepare_rows()).
+template <class T, class Math>
+Status launch_gemm_rows(kernel::RowGemmParams<T> params, cudaStream_t stream) {
+  const GemmTiling tiling =
+      gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry);
+  params.channel_tiles = tiling.channel_tiles;
+  params.position_tiles = tiling.position_tiles;
+  params.total_tiles = tiling.total_tiles;
+  constexpr size_t kSharedBytes = sizeof(kernel::RowGemmSharedStorage<Math>);
+  if (Status status = allow_shared_memory(kernel::gemm_rows_kernel<T, Math>, kSharedBytes);
+      status != Status::kSuccess) {
+    return status;
+  }
+  kernel::gemm_rows_kernel<T, Math>
+      <<<grid_for(params.total_tiles), Math::kThreads, kSharedBytes, stream>>>(params);
+  return last_launch_status();
+}
+
+// launch(cuda::std::type_identity<Instruction>{}) with the tensor-core instruction T and `math`
+// call for on Tile.
+template <class T, class Tile, class Launch>
+Status with_instruction(MathMode math, Launch&& launch) {
+  if constexpr (cuda::std::is_same_v<T, float>) {
+    if (math == MathMode::k3xTF32) {
+      // select_config() gives 3xTF32 only the 4-warp tiles; the others are not instantiated.
+      if constexpr (Tile::kThreads <= 128) {
+        return launch(cuda::std::type_identity<warp::Tf32x3Mma>{});
+      } else {
+        return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
+      }
+    }
+    return launch(cuda::std::type_identity<warp::Tf32Mma>{});
+  } else if constexpr (cuda::std::is_same_v<T, __half> || cuda::std::is_same_v<T, __nv_bfloat16>) {
+    return launch(cuda::std::type_identity<warp::Half16Mma<T>>{});
+  } else {
+    return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));  // double: never chosen
+  }
+}
+
+// The rows kernel with a tensor-core tile shape.
+template <class T, class Tile>
+Status launch_mma_rows(const kernel::RowGemmParams<T>& params, MathMode math,
+                       cudaStream_t stream) {
+  return with_instruction<T, Tile>(math, [&](auto instruction) {
+    using Instruction = typename decltype(instruction)::type;
+    return launch_gemm_rows<T, block::MmaRowMath<T, Tile, Instruction>>(params, stream);
+  });
+}
+
 // The phase-GEMM kernel with Math's tile, reading conv.w in `weights`' layout.
 template <class T, class Math>
 Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weights,
@@ -313,21 +485,10 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
 template <class T, class Tile>
 Status launch_mma(const kernel::ConvParams<T>& conv, const WeightLayout& weights, MathMode math,
                   cudaStream_t stream) {
-  if constexpr (cuda::std::is_same_v<T, float>) {
-    if (math == MathMode::k3xTF32) {
-      // select_config() gives 3xTF32 only the 4-warp tiles; the others are not instantiated.
-      if constexpr (Tile::kThreads <= 128) {
-        return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32x3Mma>>(conv, weights, stream);
-      } else {
-        return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
-      }
-    }
-    return launch_gemm<T, block::MmaMath<T, Tile, warp::Tf32Mma>>(conv, weights, stream);
-  } else if constexpr (cuda::std::is_same_v<T, __half> || cuda::std::is_same_v<T, __nv_bfloat16>) {
-    return launch_gemm<T, block::MmaMath<T, Tile, warp::Half16Mma<T>>>(conv, weights, stream);
-  } else {
-    return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));  // double: never chosen
-  }
+  return with_instruction<T, Tile>(math, [&](auto instruction) {
+    using Instruction = typename decltype(instruction)::type;
+    return launch_gemm<T, block::MmaMath<T, Tile, Instruction>>(conv, weights, stream);
+  });
 }
 
 template <class T, int kKernelSize>
@@ -406,13 +567,34 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
     return status;
   }
   auto conv = kernel::ConvParams<T>::from(problem, x, w, bias, y);
-  // With a workspace, problems that pack their weights do (the caller's workspace is large
-  // enough: conv_transpose1d() checked it).
-  const bool packed = options.workspace != nullptr && packed_weights_bytes(problem, sizeof(T)) > 0;
-  const KernelChoice choice = select_config<T>(problem, multiprocessors, options.math, packed);
+  // With a workspace (large enough: conv_transpose1d() checked it), tensor-core problems run the
+  // rows kernel on operands prepared there, and the others that pack their weights do.
+  const bool with_workspace =
+      options.workspace != nullptr && workspace_bytes<T>(problem, options.math) > 0;
+  const bool rows = with_workspace && uses_tensor_cores<T>(options.math) && rows_pay(problem);
+  const KernelChoice choice =
+      select_config<T>(problem, multiprocessors, options.math, with_workspace);
   if (choice == KernelChoice::kDirect) {
     return launch_direct_for_kernel_size(conv, multiprocessors, stream);
   }
+  if (rows) {
+    kernel::RowGemmParams<T> params;
+    static_cast<kernel::ConvParams<T>&>(params) = conv;
+    if (Status status =
+            prepare_rows(problem, x, w, options.workspace, options.math, stream, params);
+        status != Status::kSuccess) {
+      return status;
+    }
+    const MathMode math = options.math;
+    switch (choice) {
+      case KernelChoice::kMmaLarge: return launch_mma_rows<T, MmaLarge>(params, math, stream);
+      case KernelChoice::kMmaMedium: return launch_mma_rows<T, MmaMedium>(params, math, stream);
+      case KernelChoice::kMmaShort: return launch_mma_rows<T, MmaShort>(params, math, stream);
+      case KernelChoice::kMmaWide: return launch_mma_rows<T, MmaWide>(params, math, stream);
+      default: return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
+    }
+  }
+  const bool packed = with_workspace;
   WeightLayout weights = pytorch_weight_layout(conv.in_per_group, conv.out_per_group,
                                                conv.kernel_size, conv.geometry);
   if (packed) {

@@ -41,6 +41,15 @@ struct WeightLayout {
   }
 };
 
+// The product of `factors`, or -1 where it does not fit in int64_t.
+constexpr int64_t checked_product(std::initializer_list<int64_t> factors) {
+  int64_t count = 1;
+  for (const int64_t factor : factors) {
+    if (!checked_mul(count, factor, count)) return -1;
+  }
+  return count;
+}
+
 // Sizes of the packed weights of a problem.
 struct PackedShape {
   int64_t groups = 0, first_taps = 0, in_per_group = 0, taps = 0, padded_out = 0;
@@ -61,11 +70,7 @@ struct PackedShape {
 
   // Elements of the packed weights, or -1 where the count does not fit in int64_t.
   constexpr int64_t elements() const {
-    int64_t count = groups;
-    for (const int64_t factor : {first_taps, in_per_group, taps, padded_out}) {
-      if (!checked_mul(count, factor, count)) return -1;
-    }
-    return count;
+    return checked_product({groups, first_taps, in_per_group, taps, padded_out});
   }
 
   constexpr WeightLayout layout() const {
@@ -74,6 +79,53 @@ struct PackedShape {
     layout.tap = padded_out;
     layout.in_channel = taps * padded_out;
     layout.first_tap = in_per_group * layout.in_channel;
+    layout.group = first_taps * layout.first_tap;
+    return layout;
+  }
+};
+
+// The tensor-core kernel's operands with the input channels contiguous (kernel/gemm_rows_kernel.cuh),
+// in the caller's workspace: the weights as rows of one output channel,
+//   weight_rows[group][k0][i][co][ci] = w[group * in_per_group + ci][co][k0 + i * tap_step],
+// and the input as rows of one position,
+//   input_rows[n * groups + group][t][ci] = x[n][group * in_per_group + ci][t],
+// both with ci padded with zeros to channels = a multiple of kRowChannelAlignment, so that every
+// row is whole 16-byte chunks that start on 16-byte boundaries.
+inline constexpr int64_t kRowChannelAlignment = 8;
+
+struct RowShape {
+  int64_t batch = 0, groups = 0, first_taps = 0, taps = 0, out_per_group = 0, in_length = 0;
+  int64_t channels = 0;  // input channels of a group, padded
+
+  static constexpr RowShape from(const Problem& p) {
+    const PackedShape packed = PackedShape::from(p);
+    RowShape shape;
+    shape.batch = p.batch;
+    shape.groups = p.groups;
+    shape.first_taps = packed.first_taps;
+    shape.taps = packed.taps;
+    shape.out_per_group = p.out_channels / p.groups;
+    shape.in_length = p.in_length;
+    shape.channels = (packed.in_per_group + kRowChannelAlignment - 1) / kRowChannelAlignment *
+                     kRowChannelAlignment;
+    return shape;
+  }
+
+  // Elements of the weight rows and of the input rows, or -1 where a count does not fit in
+  // int64_t.
+  constexpr int64_t weight_elements() const {
+    return checked_product({groups, first_taps, taps, out_per_group, channels});
+  }
+  constexpr int64_t input_elements() const {
+    return checked_product({batch, groups, in_length, channels});
+  }
+
+  constexpr CONVT1D_HOST_DEVICE WeightLayout weight_layout() const {
+    WeightLayout layout;
+    layout.in_channel = 1;
+    layout.out_channel = channels;
+    layout.tap = out_per_group * channels;
+    layout.first_tap = taps * layout.tap;
     layout.group = first_taps * layout.first_tap;
     return layout;
   }

@@ -51,6 +51,84 @@ struct GemmParams : ConvParams<T> {
   detail::WeightLayout weights;
 };
 
+// Where tile number `tile` of a phase-GEMM launch lies: batch n, group, phase r, and its first
+// output channel and position. Tile order: phase fastest, so that blocks writing the interleaved
+// phases of one stretch of output run together and L2 merges their partial-sector writes; then
+// channel tiles, which share one input window.
+struct GemmTilePlace {
+  int64_t n, group, r, channel_begin;
+  int64_t first_local_m;  // the tile's first position, counted from the phase's first
+  int64_t m_begin;        // the same as a position m
+  detail::Phase phase;
+};
+
+// The place of `tile`, or false where the tile's phase is shorter than its first position (the
+// whole block skips it).
+template <int kChannels, int kPositions, class T>
+__device__ __forceinline__ bool place_tile(const GemmParams<T>& params, int64_t tile,
+                                           GemmTilePlace& place) {
+  const detail::PhaseGeometry& geometry = params.geometry;
+  int64_t rest = tile;
+  place.r = rest % geometry.stride;
+  rest /= geometry.stride;
+  place.channel_begin = rest % params.channel_tiles * kChannels;
+  rest /= params.channel_tiles;
+  place.first_local_m = rest % params.position_tiles * kPositions;
+  rest /= params.position_tiles;
+  place.group = rest % params.groups;
+  place.n = rest / params.groups;
+  place.phase = geometry.phase(place.r);
+  place.m_begin = place.phase.first_m + place.first_local_m;
+  return place.first_local_m < place.phase.m_count;
+}
+
+// The epilogue: bias, conversion, and the store of the tile's outputs (a phase's positions lie
+// stride apart in y).
+template <class Math, class T>
+__device__ __forceinline__ void store_tile(const GemmParams<T>& params, const GemmTilePlace& place,
+                                           const typename Math::Accumulators& accumulators,
+                                           int thread) {
+  Math::for_each(accumulators, thread, [&](int row, int column, detail::accumulator_t<T> value) {
+    const int64_t co = place.channel_begin + row;
+    if (co >= params.out_per_group || place.first_local_m + column >= place.phase.m_count) return;
+    const int64_t channel = place.group * params.out_per_group + co;
+    if (params.bias != nullptr) value += detail::load_as_accumulator(params.bias + channel);
+    const int64_t j =
+        (place.m_begin + column) * params.geometry.stride + place.r - params.geometry.padding;
+    params.y[(place.n * params.out_channels + channel) * params.out_length + j] =
+        detail::from_accumulator<T>(value);
+  });
+}
+
+// The asynchronous main loop of one tile: `stages` stages through a ring of kStages
+// shared-memory buffers. copy(buffer) issues the cp.async copies of the next stage into buffer
+// `buffer`; multiply(buffer) multiplies the stage held there. While the block multiplies one
+// stage, the copies of the next kStages - 1 are in flight.
+template <int kStages, class Copy, class Multiply>
+__device__ __forceinline__ void async_pipeline(int64_t stages, Copy&& copy, Multiply&& multiply) {
+  static_assert(kStages >= 2, "at least one stage in flight while one is multiplied");
+  // One copy group per stage, empty ones included, so that "all but the newest kStages - 2
+  // groups have landed" always means "the stage about to be multiplied has". Stage s goes to
+  // buffer s % kStages.
+  auto issue = [&](int64_t stage, int buffer) {
+    if (stage < stages) copy(buffer);
+    thread::commit();
+  };
+#pragma unroll 1
+  for (int buffer = 0; buffer < kStages - 1; ++buffer) issue(buffer, buffer);
+  int buffer = 0;
+  for (int64_t stage = 0; stage < stages; ++stage) {
+    thread::wait_prior<kStages - 2>();
+    // The stage has landed for every thread, and every thread is done with the buffer the next
+    // copies refill (the one multiplied in the previous iteration).
+    __syncthreads();
+    issue(stage + kStages - 1, buffer == 0 ? kStages - 1 : buffer - 1);
+    multiply(buffer);
+    buffer = buffer + 1 == kStages ? 0 : buffer + 1;
+  }
+  __syncthreads();  // the next tile's first copies refill buffers still being read
+}
+
 template <class Math>
 struct GemmSharedStorage {
   typename Math::Stage stages[Math::kStages];
@@ -88,24 +166,11 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
   const int input_column = thread % kPositions, input_row = thread / kPositions;
 
   for (int64_t tile = blockIdx.x; tile < params.total_tiles; tile += gridDim.x) {
-    // Tile order: phase fastest, so that blocks writing the interleaved phases of one stretch of
-    // output run together and L2 merges their partial-sector writes; then channel tiles, which
-    // share one input window.
-    int64_t rest = tile;
-    const int64_t r = rest % geometry.stride;
-    rest /= geometry.stride;
-    const int64_t channel_tile = rest % params.channel_tiles;
-    rest /= params.channel_tiles;
-    const int64_t position_tile = rest % params.position_tiles;
-    rest /= params.position_tiles;
-    const int64_t group = rest % params.groups;
-    const int64_t n = rest / params.groups;
-
-    const detail::Phase phase = geometry.phase(r);
-    const int64_t first_local_m = position_tile * kPositions;
-    if (first_local_m >= phase.m_count) continue;  // a shorter phase: the whole block skips
-    const int64_t m_begin = phase.first_m + first_local_m;
-    const int64_t channel_begin = channel_tile * kChannels;
+    GemmTilePlace place;
+    if (!place_tile<kChannels, kPositions>(params, tile, place)) continue;
+    const int64_t n = place.n, group = place.group, channel_begin = place.channel_begin;
+    const int64_t m_begin = place.m_begin;
+    const detail::Phase& phase = place.phase;
 
     const detail::WeightLayout& layout = params.weights;
     const int64_t w_row_stride = layout.in_channel;  // one input channel
@@ -204,29 +269,13 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
               valid ? source.inputs + i * kInputRowStep * params.in_length : params.x, valid);
         }
       };
-      // One copy group per stage, empty ones included, so that "all but the newest
-      // kStages - 2 groups have landed" always means "the stage about to be multiplied has".
-      // Stage s goes to buffer s % kStages.
-      auto issue = [&](int64_t stage, int buffer) {
-        if (stage < stages) {
-          copy_stage(shared.stages[buffer]);
-          advance();
-        }
-        thread::commit();
-      };
-#pragma unroll 1
-      for (int buffer = 0; buffer < kStages - 1; ++buffer) issue(buffer, buffer);
-      int buffer = 0;
-      for (int64_t stage = 0; stage < stages; ++stage) {
-        thread::wait_prior<kStages - 2>();
-        // The stage has landed for every thread, and every thread is done with the buffer the
-        // next copies refill (the one multiplied in the previous iteration).
-        __syncthreads();
-        issue(stage + kStages - 1, buffer == 0 ? kStages - 1 : buffer - 1);
-        Math::multiply(shared.stages[buffer], accumulators, thread);
-        buffer = buffer + 1 == kStages ? 0 : buffer + 1;
-      }
-      __syncthreads();  // the next tile's first copies refill buffers still being read
+      async_pipeline<kStages>(
+          stages,
+          [&](int buffer) {
+            copy_stage(shared.stages[buffer]);
+            advance();
+          },
+          [&](int buffer) { Math::multiply(shared.stages[buffer], accumulators, thread); });
     } else {
       Staged weight_staging[kWeightLoads][kPack];
       Staged input_staging[kInputLoads][kPack];
@@ -301,16 +350,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
       }
     }
 
-    // Epilogue: bias, conversion, and the store of the phase's positions (stride apart in y).
-    Math::for_each(accumulators, thread, [&](int row, int column, detail::accumulator_t<T> value) {
-      const int64_t co = channel_begin + row;
-      if (co >= params.out_per_group || first_local_m + column >= phase.m_count) return;
-      const int64_t channel = group * params.out_per_group + co;
-      if (params.bias != nullptr) value += detail::load_as_accumulator(params.bias + channel);
-      const int64_t j = (m_begin + column) * geometry.stride + r - geometry.padding;
-      params.y[(n * params.out_channels + channel) * params.out_length + j] =
-          detail::from_accumulator<T>(value);
-    });
+    store_tile<Math>(params, place, accumulators, thread);
   }
 }
 

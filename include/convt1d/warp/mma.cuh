@@ -37,6 +37,17 @@ __device__ __forceinline__ void mma_tf32(float (&c)[4], const uint32_t (&a)[4],
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
+// Four 8 x 8 matrices of 16-bit elements (or 8 x 4 of 32-bit ones) from shared memory, one per
+// register: lane l gives the address of row l % 8 of matrix l / 8 (16 contiguous bytes, 16-byte
+// aligned), and receives word l % 4 of row l / 4 of each matrix, which is where an MMA operand
+// fragment wants it when the matrix's rows run along the reduction.
+__device__ __forceinline__ void load_matrices(const void* row, uint32_t (&r)[4]) {
+  const auto address = static_cast<uint32_t>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(address));
+}
+
 // TF32: operands rounded once, to the nearest TF32 value, when they are written to shared memory.
 // Register-staged (the rounding happens on the way), which measured faster than copying the
 // floats asynchronously and rounding each fragment (docs/tuning.md, T3).

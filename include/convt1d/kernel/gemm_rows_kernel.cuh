@@ -1,0 +1,116 @@
+// The tensor-core rows kernel: the phase GEMM of gemm_kernel.cuh (same tiles, same tile order,
+// same epilogue) on operands whose input channels are contiguous, prepared in the caller's
+// workspace by weight_rows_kernel.cuh and input_rows_kernel.cuh (layout: detail::RowShape).
+//
+// Why a second main loop. In PyTorch's layouts the reduction runs across rows of x and w: a
+// 16-bit operand word (two input channels) can only be built in registers, and the loads of the
+// next stage must sit in registers while the block multiplies this one, which leaves one stage
+// of latency hiding. Here every stage is whole 16-byte chunks of rows: cp.async copies them
+// straight to shared memory, kStages - 1 stages ahead, and ldmatrix reads the MMA fragments.
+//
+// Mapping. A block computes one tile (Tile::kBlockChannels output channels x
+// Tile::kBlockPositions positions of one (batch, group, phase)); a stage holds, for kReduction
+// input channels and one tap of the phase, the weight row of each output channel of the tile and
+// the input row of each position of the window (block::RowStage). Each thread copies chunk
+// thread % 4 of rows thread / 4, thread / 4 + kThreads / 4, ...; rows outside the tensors (output
+// channels past the group, positions outside the input, channels past the padded count) are
+// filled with zeros. Loop order: input-channel chunks outer, taps of the phase inner.
+#pragma once
+
+#include <cstdint>
+
+#include "../block/gemm_math.cuh"
+#include "../thread/async_copy.cuh"
+#include "gemm_kernel.cuh"
+
+namespace convt1d::kernel {
+
+template <class T>
+struct RowGemmParams : GemmParams<T> {  // GemmParams::w and ::weights: the weight rows
+  const T* input_rows = nullptr;        // [batch * groups][in_length][row_channels]
+  int64_t row_channels = 0;             // input channels of a group, padded (RowShape::channels)
+};
+
+template <class Math>
+struct RowGemmSharedStorage {
+  typename Math::Stage stages[Math::kStages];
+};
+
+template <class T, class Math>
+__global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiprocessor)
+    gemm_rows_kernel(const __grid_constant__ RowGemmParams<T> params) {
+  constexpr int kChannels = Math::kBlockChannels;
+  constexpr int kPositions = Math::kBlockPositions;
+  constexpr int kThreads = Math::kThreads;
+  constexpr int kStages = Math::kStages;
+  constexpr int kChunks = Math::kChunks;
+  constexpr int kRowStep = kThreads / kChunks;  // rows between a thread's copies
+  constexpr int kWeightCopies = kChannels / kRowStep;
+  constexpr int kInputCopies = kPositions / kRowStep;
+  static_assert(kChannels % kRowStep == 0 && kPositions % kRowStep == 0,
+                "every thread copies the same number of chunks");
+
+  extern __shared__ __align__(16) unsigned char shared_memory[];
+  auto& shared = *reinterpret_cast<RowGemmSharedStorage<Math>*>(shared_memory);
+
+  const int thread = static_cast<int>(threadIdx.x);
+  const int chunk = thread % kChunks, first_row = thread / kChunks;
+  const int64_t chunk_offset = chunk * Math::kChunkElements;
+  const detail::WeightLayout& layout = params.weights;
+
+  for (int64_t tile = blockIdx.x; tile < params.total_tiles; tile += gridDim.x) {
+    GemmTilePlace place;
+    if (!place_tile<kChannels, kPositions>(params, tile, place)) continue;
+    const detail::Phase& phase = place.phase;
+
+    const T* weight_rows = params.w + layout.base(place.group, phase.first_tap) +
+                           (place.channel_begin + first_row) * layout.out_channel + chunk_offset;
+    const T* input_rows =
+        params.input_rows +
+        (place.n * params.groups + place.group) * params.in_length * params.row_channels +
+        chunk_offset;
+    // The input position of this thread's first row at tap 0.
+    const int64_t window_begin = place.m_begin - phase.first_offset + first_row;
+    const int64_t stages =
+        (params.row_channels + Math::kReduction - 1) / Math::kReduction * phase.tap_count;
+
+    typename Math::Accumulators accumulators;
+    Math::clear(accumulators);
+
+    // (ci, tap) names the next stage to copy.
+    int64_t ci = 0, tap = 0;
+    auto copy_stage = [&](typename Math::Stage& stage) {
+      const bool channels_valid = ci + chunk_offset < params.row_channels;
+#pragma unroll
+      for (int i = 0; i < kWeightCopies; ++i) {
+        const int row = first_row + i * kRowStep;
+        const bool valid = channels_valid && place.channel_begin + row < params.out_per_group;
+        const T* source = weight_rows + i * kRowStep * layout.out_channel + tap * layout.tap + ci;
+        thread::copy_async<16>(&stage.weights[row][Math::Stage::slot(row, chunk)],
+                               valid ? source : params.w, valid);
+      }
+      const int64_t t = window_begin - tap * params.geometry.offset_step;
+#pragma unroll
+      for (int i = 0; i < kInputCopies; ++i) {
+        const int row = first_row + i * kRowStep;
+        const int64_t position = t + i * kRowStep;
+        const bool valid = channels_valid && position >= 0 && position < params.in_length;
+        thread::copy_async<16>(&stage.inputs[row][Math::Stage::slot(row, chunk)],
+                               valid ? input_rows + position * params.row_channels + ci
+                                     : params.input_rows,
+                               valid);
+      }
+      if (++tap == phase.tap_count) {
+        tap = 0;
+        ci += Math::kReduction;
+      }
+    };
+    async_pipeline<kStages>(
+        stages, [&](int buffer) { copy_stage(shared.stages[buffer]); },
+        [&](int buffer) { Math::multiply(shared.stages[buffer], accumulators, thread); });
+
+    store_tile<Math>(params, place, accumulators, thread);
+  }
+}
+
+}  // namespace convt1d::kernel
