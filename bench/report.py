@@ -213,8 +213,10 @@ def header_lines(context, torch_header, bench_path):
     cudnn = context.get("cudnn_version", "?")
     workspace = context.get("cudnn_workspace_MiB")
     lines.append(
-        "- convt1d: `conv_transpose1d` with the workspace `workspace_size()` asks for (strided "
-        "layers: their weights are packed per phase on every call, and that time is included).")
+        "- convt1d: `conv_transpose1d` with the workspace `workspace_size()` asks for; on the "
+        "layers that use it, every call first rearranges its operands there (strided layers: "
+        "weights packed per phase; tensor-core layers with 1024 or more multiply-adds per input "
+        "element: x and w with the input channels contiguous), and that time is included.")
     lines.append(
         f"- cuDNN-Find: cuDNN {cudnn} through its C API, `cudnnConvolutionBackwardData` with the "
         f"algorithm `cudnnFindConvolutionBackwardDataAlgorithmEx` measured fastest"
