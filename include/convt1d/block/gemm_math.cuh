@@ -14,6 +14,9 @@
 //   SimtMath  float/double FMAs: each thread an outer product of kThreadChannels weights and
 //             kThreadPositions inputs per reduction step, like an SGEMM main loop.
 //   MmaMath   tensor cores: each warp a grid of 16 x 8 mma.sync fragments (warp/mma.cuh).
+// The rows kernel's policies (MmaRowMath, WgmmaRowMath) also say how its stages are aligned in
+// shared memory (kStageAlignment) and whether the tensor cores read them through descriptors,
+// after a proxy fence (kAsyncProxyReads).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +26,7 @@
 #include "../detail/element.cuh"
 #include "../tile_config.hpp"
 #include "../warp/mma.cuh"
+#include "../warp/wgmma.cuh"
 
 namespace convt1d::block {
 
@@ -332,6 +336,8 @@ struct MmaRowMath : MmaMath<T, Tile, Instruction> {
   static constexpr int kChunkElements = 16 / static_cast<int>(sizeof(T));
   static constexpr int kReduction = kChunks * kChunkElements;  // input channels per stage
   static constexpr int kStages = Stages;
+  static constexpr size_t kStageAlignment = 16;
+  static constexpr bool kAsyncProxyReads = false;
   static_assert(Base::kFragmentsPositions % 2 == 0, "B fragments are loaded two at a time");
 
   __device__ __forceinline__ static void multiply(const Stage& stage, Accumulators& accumulators,
@@ -379,6 +385,61 @@ struct MmaRowMath : MmaMath<T, Tile, Instruction> {
       }
       Base::multiply_fragments(accumulators, a, b);
     }
+  }
+};
+
+// MmaRowMath's stages multiplied by Hopper's warpgroup MMA (warp/wgmma.cuh) where the code is
+// compiled for sm_90a, and by MmaRowMath's mma.sync loop elsewhere: the same stages, tiles,
+// accumulators and epilogue, so either build computes the same outputs (up to the order of the
+// float additions inside the tensor cores).
+//
+// Tile: each warp owns 16 output channels and all the tile's positions, four consecutive warps
+// (a warpgroup) 64 channels; kBlockPositions is the instruction's N (64 or 128). Stages have
+// 128-byte rows, whose chunk swizzle (RowStage::slot) is the tensor cores' 128-byte swizzle once
+// every stage starts on a 1024-byte boundary (kStageAlignment). A stage is four instructions per
+// warpgroup, one per 32 bytes of its rows, issued together and waited for before the stage's
+// buffer is handed back to the copies. TF32 and 16-bit only: the operands are read as they lie in
+// shared memory, so 3xTF32's split has no place here.
+template <class T, class Tile, class Instruction, int Stages>
+struct WgmmaRowMath : MmaRowMath<T, Tile, Instruction, 8, Stages> {
+  using Base = MmaRowMath<T, Tile, Instruction, 8, Stages>;
+  using typename Base::Accumulators;
+  using typename Base::Stage;
+  static constexpr size_t kStageAlignment = 1024;
+  static constexpr bool kAsyncProxyReads = true;
+  static_assert(Tile::kWarpChannels == 16 && Tile::kWarpsPositions == 1 &&
+                    Tile::kWarpsChannels % 4 == 0,
+                "warpgroups of 64 channels, each over all the tile's positions");
+  static_assert(Tile::kBlockPositions == 64 || Tile::kBlockPositions == 128,
+                "wgmma's N: 64 or 128 positions");
+  static_assert(Instruction::kParts == 1, "operands as they are: TF32 or 16-bit, not 3xTF32");
+  static_assert(sizeof(Stage) % kStageAlignment == 0 &&
+                    sizeof(Stage::weights) % kStageAlignment == 0,
+                "every stage's weight and input tiles start on a 1024-byte boundary");
+
+  __device__ __forceinline__ static void multiply(const Stage& stage, Accumulators& accumulators,
+                                                  int thread) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    constexpr int kPositions = Tile::kBlockPositions;
+    static_assert(sizeof(accumulators.value) == sizeof(float) * kPositions / 2,
+                  "a warp's accumulators are one wgmma's");
+    auto& d = reinterpret_cast<float(&)[kPositions / 2]>(accumulators.value);
+    const int warpgroup = thread / 128;
+    const uint64_t a = warp::swizzled_tile_descriptor(&stage.weights[warpgroup * 64][0]);
+    const uint64_t b = warp::swizzled_tile_descriptor(&stage.inputs[0][0]);
+    warp::fence_accumulators(d);
+    warp::wgmma_fence();
+#pragma unroll
+    for (int step = 0; step < Stage::kChunks / 2; ++step) {
+      warp::wgmma<T, kPositions>(d, warp::advance_descriptor(a, 32 * step),
+                                 warp::advance_descriptor(b, 32 * step));
+    }
+    warp::wgmma_commit();
+    warp::wgmma_wait<0>();
+    warp::fence_accumulators(d);
+#else
+    Base::multiply(stage, accumulators, thread);
+#endif
   }
 };
 

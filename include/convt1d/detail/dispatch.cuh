@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include "../block/gemm_math.cuh"
+#include "../block/transpose.cuh"
 #include "../kernel/direct_kernel.cuh"
 #include "../kernel/gemm_kernel.cuh"
 #include "../kernel/gemm_rows_kernel.cuh"
@@ -32,6 +33,12 @@ using MmaLarge = MmaTile<128, 128, 16, 2, 4, 2>;  // 8 warps of 64 x 32
 using MmaMedium = MmaTile<64, 128, 16, 2, 2, 3>;  // 4 warps of 32 x 64
 using MmaShort = MmaTile<64, 64, 16, 2, 2, 4>;    // 4 warps of 32 x 32
 using MmaWide = MmaTile<64, 256, 16, 2, 4, 2>;    // 8 warps of 32 x 64
+// The rows kernel's warpgroup tiles (block::WgmmaRowMath): warps of 16 channels x all positions.
+using WgmmaShort = MmaTile<64, 64, 16, 4, 1, 3>;    // 1 warpgroup, 4 stages of 16 KiB
+using WgmmaMedium = MmaTile<64, 128, 16, 4, 1, 3>;  // 1 warpgroup, 3 stages of 24 KiB
+using WgmmaLarge = MmaTile<128, 128, 16, 8, 1, 2>;  // 2 warpgroups, 3 stages of 32 KiB
+template <class T, class Tile, class Instruction>
+using WgmmaMath = block::WgmmaRowMath<T, Tile, Instruction, Tile::kBlockPositions == 64 ? 4 : 3>;
 
 enum class KernelChoice {
   kDirect,
@@ -44,6 +51,9 @@ enum class KernelChoice {
   kMmaMedium,
   kMmaShort,
   kMmaWide,
+  kWgmmaShort,
+  kWgmmaMedium,
+  kWgmmaLarge,
 };
 
 // Whether T under `math` multiplies on tensor cores (see MathMode).
@@ -170,10 +180,11 @@ constexpr bool rows_pay(const Problem& p) {
 }
 
 // Workspace bytes for the tensor-core rows kernel's operands (RowShape: weight rows, then input
-// rows, each starting on kWorkspaceAlignment), or 0 for the direct kernel's problems and where
-// the size does not fit in int64_t.
+// rows, each starting on kWorkspaceAlignment), or 0 for the direct kernel's problems, where the
+// size does not fit in int64_t, and where a group's weights have 2^31 or more elements per input
+// channel (the weight-rows kernel divides 32-bit column numbers).
 constexpr int64_t row_operands_bytes(const Problem& p, int element_bytes) {
-  if (uses_direct_kernel(p)) return 0;
+  if (uses_direct_kernel(p) || p.out_channels / p.groups > INT32_MAX / p.kernel_size) return 0;
   const RowShape shape = RowShape::from(p);
   int64_t weights = 0, inputs = 0, bytes = 0;
   const int64_t weight_elements = shape.weight_elements();
@@ -263,13 +274,11 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     return cheapest(candidates);
   }
   if (rows) {
-    // The 4-warp tiles have 128-byte rows (MmaRowMath): the medium one measured fastest on
-    // most layers.
+    // The warpgroup tiles (wgmma on sm_90a builds, mma.sync elsewhere).
     const Candidate candidates[] = {
-        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.6, cost, packed)},
-        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 1.0, cost, packed)},
-        {KernelChoice::kMmaWide, gemm_tile_estimate<MmaWide>(p, multiprocessors, 0.7, cost, packed)},
-        {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 0.8, cost, packed)},
+        {KernelChoice::kWgmmaShort, gemm_tile_estimate<WgmmaShort>(p, multiprocessors, 0.6, cost, packed)},
+        {KernelChoice::kWgmmaMedium, gemm_tile_estimate<WgmmaMedium>(p, multiprocessors, 0.9, cost, packed)},
+        {KernelChoice::kWgmmaLarge, gemm_tile_estimate<WgmmaLarge>(p, multiprocessors, 1.0, cost, packed)},
     };
     return cheapest(candidates);
   }
@@ -313,15 +322,20 @@ Status allow_shared_memory(Kernel* kernel, size_t bytes) {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
+// The first kWorkspaceAlignment boundary at or after `address`: where each operand region of the
+// workspace starts.
+constexpr uintptr_t workspace_start(uintptr_t address) {
+  constexpr auto kAlignment = static_cast<uintptr_t>(kWorkspaceAlignment);
+  return (address + kAlignment - 1) / kAlignment * kAlignment;
+}
+
 // Packs w (PyTorch's layout) into `workspace`, which holds packed_weights_bytes() bytes, on
 // `stream`; `packed` receives the packed weights' start (the workspace rounded up to
 // kWorkspaceAlignment).
 template <class T>
 Status pack_weights(const Problem& p, const T* w, void* workspace, cudaStream_t stream,
                     const T*& packed) {
-  constexpr auto kAlignment = static_cast<uintptr_t>(kWorkspaceAlignment);
-  const uintptr_t start =
-      (reinterpret_cast<uintptr_t>(workspace) + kAlignment - 1) / kAlignment * kAlignment;
+  const uintptr_t start = workspace_start(reinterpret_cast<uintptr_t>(workspace));
   kernel::PackParams<T> params;
   params.w = w;
   params.packed = reinterpret_cast<T*>(start);
@@ -350,14 +364,10 @@ Status pack_weights(const Problem& p, const T* w, void* workspace, cudaStream_t 
 template <class T>
 Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, MathMode math,
                     cudaStream_t stream, kernel::RowGemmParams<T>& params) {
-  constexpr auto kAlignment = static_cast<uintptr_t>(kWorkspaceAlignment);
-  auto align = [&](uintptr_t address) {
-    return (address + kAlignment - 1) / kAlignment * kAlignment;
-  };
   const RowShape shape = RowShape::from(p);
-  const uintptr_t weight_start = align(reinterpret_cast<uintptr_t>(workspace));
-  const uintptr_t input_start =
-      align(weight_start + static_cast<uintptr_t>(shape.weight_elements()) * sizeof(T));
+  const uintptr_t weight_start = workspace_start(reinterpret_cast<uintptr_t>(workspace));
+  const uintptr_t input_start = workspace_start(
+      weight_start + static_cast<uintptr_t>(shape.weight_elements()) * sizeof(T));
   constexpr int64_t kMaxBlocks = 8192;  // blocks loop over the tiles beyond the grid
 
   kernel::WeightRowsParams<T> weights;
@@ -365,21 +375,21 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   weights.rows = reinterpret_cast<T*>(weight_start);
   weights.in_per_group = p.in_channels / p.groups;
   weights.kernel_size = p.kernel_size;
-  weights.tap_step = PhaseGeometry::from(p).tap_step;
-  weights.channel_blocks =
-      (shape.channels + kernel::kWeightRowsThreads - 1) / kernel::kWeightRowsThreads;
+  weights.tap_step = static_cast<int32_t>(PhaseGeometry::from(p).tap_step);
+  weights.by_kernel_size = FastDivmod::make(static_cast<int32_t>(p.kernel_size));
+  constexpr int64_t kTile = block::kTransposeTile;
+  weights.channel_tiles = (shape.channels + kTile - 1) / kTile;
+  weights.column_tiles = (shape.out_per_group * p.kernel_size + kTile - 1) / kTile;
   weights.shape = shape;
-  const int64_t weight_blocks = shape.groups * shape.out_per_group * weights.channel_blocks;
+  const int64_t weight_blocks = shape.groups * weights.channel_tiles * weights.column_tiles;
 
   kernel::InputRowsParams<T> inputs;
   inputs.x = x;
   inputs.rows = reinterpret_cast<T*>(input_start);
   inputs.in_channels = p.in_channels;
   inputs.in_per_group = weights.in_per_group;
-  inputs.channel_tiles =
-      (shape.channels + kernel::kInputRowsChannels - 1) / kernel::kInputRowsChannels;
-  inputs.position_tiles =
-      (shape.in_length + kernel::kInputRowsPositions - 1) / kernel::kInputRowsPositions;
+  inputs.channel_tiles = weights.channel_tiles;
+  inputs.position_tiles = (shape.in_length + kTile - 1) / kTile;
   inputs.shape = shape;
   const int64_t input_tiles =
       shape.batch * shape.groups * inputs.channel_tiles * inputs.position_tiles;
@@ -388,10 +398,10 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
     constexpr bool kRound = decltype(round_to_tf32)::value;
     kernel::weight_rows_kernel<T, kRound>
         <<<grid_for(weight_blocks < kMaxBlocks ? weight_blocks : kMaxBlocks),
-           kernel::kWeightRowsThreads, 0, stream>>>(weights);
+           kernel::kRowsCopyThreads, 0, stream>>>(weights);
     kernel::input_rows_kernel<T, kRound>
         <<<grid_for(input_tiles < 16 * kMaxBlocks ? input_tiles : 16 * kMaxBlocks),
-           kernel::kInputRowsThreads, 0, stream>>>(inputs);
+           kernel::kRowsCopyThreads, 0, stream>>>(inputs);
   };
   if constexpr (cuda::std::is_same_v<T, float>) {
     if (math == MathMode::kTF32) {
@@ -409,22 +419,28 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   return last_launch_status();
 }
 
-// The rows kernel with Math's tile; `params` has its operands (prepare_rows()).
-template <class T, class Math>
-Status launch_gemm_rows(kernel::RowGemmParams<T> params, cudaStream_t stream) {
+// Launches `kernel`, a phase-GEMM kernel of Math's tile, with one block per tile of `params`
+// (whose tiling it fills in) and `shared_bytes` of dynamic shared memory.
+template <class Math, class Params>
+Status launch_tiles(void (*kernel)(Params), Params params, size_t shared_bytes,
+                    cudaStream_t stream) {
   const GemmTiling tiling =
       gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry);
   params.channel_tiles = tiling.channel_tiles;
   params.position_tiles = tiling.position_tiles;
   params.total_tiles = tiling.total_tiles;
-  constexpr size_t kSharedBytes = sizeof(kernel::RowGemmSharedStorage<Math>);
-  if (Status status = allow_shared_memory(kernel::gemm_rows_kernel<T, Math>, kSharedBytes);
-      status != Status::kSuccess) {
+  if (Status status = allow_shared_memory(kernel, shared_bytes); status != Status::kSuccess) {
     return status;
   }
-  kernel::gemm_rows_kernel<T, Math>
-      <<<grid_for(params.total_tiles), Math::kThreads, kSharedBytes, stream>>>(params);
+  kernel<<<grid_for(params.total_tiles), Math::kThreads, shared_bytes, stream>>>(params);
   return last_launch_status();
+}
+
+// The rows kernel with Math's tile; `params` has its operands (prepare_rows()).
+template <class T, class Math>
+Status launch_gemm_rows(const kernel::RowGemmParams<T>& params, cudaStream_t stream) {
+  return launch_tiles<Math>(kernel::gemm_rows_kernel<T, Math>, params,
+                            kernel::gemm_shared_bytes<Math, Math::kStageAlignment>(), stream);
 }
 
 // launch(cuda::std::type_identity<Instruction>{}) with the tensor-core instruction T and `math`
@@ -448,13 +464,22 @@ Status with_instruction(MathMode math, Launch&& launch) {
   }
 }
 
-// The rows kernel with a tensor-core tile shape.
+// The rows kernel with a tensor-core tile shape: the warpgroup tiles (WgmmaMath) for TF32 and
+// 16-bit, the 4-warp mma.sync tiles (MmaRowMath) for 3xTF32, whose split operands wgmma cannot
+// read; select_config() pairs them so.
 template <class T, class Tile>
 Status launch_mma_rows(const kernel::RowGemmParams<T>& params, MathMode math,
                        cudaStream_t stream) {
   return with_instruction<T, Tile>(math, [&](auto instruction) {
     using Instruction = typename decltype(instruction)::type;
-    return launch_gemm_rows<T, block::MmaRowMath<T, Tile, Instruction>>(params, stream);
+    constexpr bool kWarpgroupTile = Tile::kWarpsPositions == 1;
+    if constexpr (kWarpgroupTile && Instruction::kParts == 1) {
+      return launch_gemm_rows<T, WgmmaMath<T, Tile, Instruction>>(params, stream);
+    } else if constexpr (!kWarpgroupTile && Instruction::kParts > 1) {
+      return launch_gemm_rows<T, block::MmaRowMath<T, Tile, Instruction>>(params, stream);
+    } else {
+      return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
+    }
   });
 }
 
@@ -465,20 +490,9 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
   kernel::GemmParams<T> params;
   static_cast<kernel::ConvParams<T>&>(params) = conv;
   params.weights = weights;
-  const GemmTiling tiling =
-      gemm_tiling<Math>(conv.batch, conv.groups, conv.out_per_group, conv.geometry);
-  params.channel_tiles = tiling.channel_tiles;
-  params.position_tiles = tiling.position_tiles;
-  params.total_tiles = tiling.total_tiles;
   // The four-stage 3xTF32 and double tiles pass 48 KiB.
-  constexpr size_t kSharedBytes = sizeof(kernel::GemmSharedStorage<Math>);
-  if (Status status = allow_shared_memory(kernel::gemm_kernel<T, Math>, kSharedBytes);
-      status != Status::kSuccess) {
-    return status;
-  }
-  kernel::gemm_kernel<T, Math>
-      <<<grid_for(params.total_tiles), Math::kThreads, kSharedBytes, stream>>>(params);
-  return last_launch_status();
+  return launch_tiles<Math>(kernel::gemm_kernel<T, Math>, params,
+                            kernel::gemm_shared_bytes<Math>(), stream);
 }
 
 // A tensor-core tile shape with the instruction T and `math` call for.
@@ -587,10 +601,11 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
     }
     const MathMode math = options.math;
     switch (choice) {
-      case KernelChoice::kMmaLarge: return launch_mma_rows<T, MmaLarge>(params, math, stream);
       case KernelChoice::kMmaMedium: return launch_mma_rows<T, MmaMedium>(params, math, stream);
       case KernelChoice::kMmaShort: return launch_mma_rows<T, MmaShort>(params, math, stream);
-      case KernelChoice::kMmaWide: return launch_mma_rows<T, MmaWide>(params, math, stream);
+      case KernelChoice::kWgmmaShort: return launch_mma_rows<T, WgmmaShort>(params, math, stream);
+      case KernelChoice::kWgmmaMedium: return launch_mma_rows<T, WgmmaMedium>(params, math, stream);
+      case KernelChoice::kWgmmaLarge: return launch_mma_rows<T, WgmmaLarge>(params, math, stream);
       default: return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
     }
   }

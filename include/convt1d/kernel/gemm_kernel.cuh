@@ -37,6 +37,7 @@
 #include "../detail/element.cuh"
 #include "../detail/weight_layout.hpp"
 #include "../thread/async_copy.cuh"
+#include "../warp/wgmma.cuh"
 #include "conv_params.cuh"
 
 namespace convt1d::kernel {
@@ -103,8 +104,10 @@ __device__ __forceinline__ void store_tile(const GemmParams<T>& params, const Ge
 // The asynchronous main loop of one tile: `stages` stages through a ring of kStages
 // shared-memory buffers. copy(buffer) issues the cp.async copies of the next stage into buffer
 // `buffer`; multiply(buffer) multiplies the stage held there. While the block multiplies one
-// stage, the copies of the next kStages - 1 are in flight.
-template <int kStages, class Copy, class Multiply>
+// stage, the copies of the next kStages - 1 are in flight. kAsyncProxyReads: multiply() reads the
+// stages through the tensor cores' descriptors (wgmma), which see the copies only after a proxy
+// fence of each copying thread.
+template <int kStages, bool kAsyncProxyReads = false, class Copy, class Multiply>
 __device__ __forceinline__ void async_pipeline(int64_t stages, Copy&& copy, Multiply&& multiply) {
   static_assert(kStages >= 2, "at least one stage in flight while one is multiplied");
   // One copy group per stage, empty ones included, so that "all but the newest kStages - 2
@@ -119,6 +122,7 @@ __device__ __forceinline__ void async_pipeline(int64_t stages, Copy&& copy, Mult
   int buffer = 0;
   for (int64_t stage = 0; stage < stages; ++stage) {
     thread::wait_prior<kStages - 2>();
+    if constexpr (kAsyncProxyReads) warp::fence_async_shared();
     // The stage has landed for every thread, and every thread is done with the buffer the next
     // copies refill (the one multiplied in the previous iteration).
     __syncthreads();
@@ -133,6 +137,21 @@ template <class Math>
 struct GemmSharedStorage {
   typename Math::Stage stages[Math::kStages];
 };
+
+// Dynamic shared-memory bytes for Math's GemmSharedStorage starting at `alignment` (a power of
+// two): the storage plus the slack for aligning the dynamic block, which is only 16-byte aligned.
+template <class Math, size_t kAlignment = 16>
+constexpr size_t gemm_shared_bytes() {
+  return sizeof(GemmSharedStorage<Math>) + (kAlignment > 16 ? kAlignment - 16 : 0);
+}
+
+// Math's GemmSharedStorage in the dynamic shared memory `base`, at its first kAlignment boundary.
+template <class Math, size_t kAlignment = 16>
+__device__ __forceinline__ GemmSharedStorage<Math>& gemm_shared_storage(unsigned char* base) {
+  const auto address = static_cast<size_t>(__cvta_generic_to_shared(base));
+  const size_t offset = (kAlignment - address % kAlignment) % kAlignment;
+  return *reinterpret_cast<GemmSharedStorage<Math>*>(base + offset);
+}
 
 template <class T, class Math>
 __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiprocessor)
@@ -151,7 +170,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
 
   // Dynamic shared memory: four stages of some tiles pass the 48 KiB of static storage.
   extern __shared__ __align__(16) unsigned char shared_memory[];
-  auto& shared = *reinterpret_cast<GemmSharedStorage<Math>*>(shared_memory);
+  auto& shared = gemm_shared_storage<Math>(shared_memory);
 
   const int thread = static_cast<int>(threadIdx.x);
   const detail::PhaseGeometry& geometry = params.geometry;

@@ -6,13 +6,16 @@
 // 16-bit operand word (two input channels) can only be built in registers, and the loads of the
 // next stage must sit in registers while the block multiplies this one, which leaves one stage
 // of latency hiding. Here every stage is whole 16-byte chunks of rows: cp.async copies them
-// straight to shared memory, kStages - 1 stages ahead, and ldmatrix reads the MMA fragments.
+// straight to shared memory, kStages - 1 stages ahead; the Math policy multiplies them with
+// mma.sync on fragments read by ldmatrix (MmaRowMath), or on Hopper with wgmma reading the
+// stages itself (WgmmaRowMath, whose stages start on 1024-byte boundaries).
 //
 // Mapping. A block computes one tile (Tile::kBlockChannels output channels x
 // Tile::kBlockPositions positions of one (batch, group, phase)); a stage holds, for kReduction
 // input channels and one tap of the phase, the weight row of each output channel of the tile and
 // the input row of each position of the window (block::RowStage). Each thread copies chunk
-// thread % 4 of rows thread / 4, thread / 4 + kThreads / 4, ...; rows outside the tensors (output
+// thread % kChunks of rows thread / kChunks, thread / kChunks + kThreads / kChunks, ...; rows
+// outside the tensors (output
 // channels past the group, positions outside the input, channels past the padded count) are
 // filled with zeros. Loop order: input-channel chunks outer, taps of the phase inner.
 #pragma once
@@ -31,11 +34,6 @@ struct RowGemmParams : GemmParams<T> {  // GemmParams::w and ::weights: the weig
   int64_t row_channels = 0;             // input channels of a group, padded (RowShape::channels)
 };
 
-template <class Math>
-struct RowGemmSharedStorage {
-  typename Math::Stage stages[Math::kStages];
-};
-
 template <class T, class Math>
 __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiprocessor)
     gemm_rows_kernel(const __grid_constant__ RowGemmParams<T> params) {
@@ -51,7 +49,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
                 "every thread copies the same number of chunks");
 
   extern __shared__ __align__(16) unsigned char shared_memory[];
-  auto& shared = *reinterpret_cast<RowGemmSharedStorage<Math>*>(shared_memory);
+  auto& shared = gemm_shared_storage<Math, Math::kStageAlignment>(shared_memory);
 
   const int thread = static_cast<int>(threadIdx.x);
   const int chunk = thread % kChunks, first_row = thread / kChunks;
@@ -105,7 +103,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         ci += Math::kReduction;
       }
     };
-    async_pipeline<kStages>(
+    async_pipeline<kStages, Math::kAsyncProxyReads>(
         stages, [&](int buffer) { copy_stage(shared.stages[buffer]); },
         [&](int buffer) { Math::multiply(shared.stages[buffer], accumulators, thread); });
 

@@ -2,17 +2,19 @@
 // input channels per output channel, tap number and phase), in the caller's workspace, before a
 // launch of the tensor-core rows kernel (gemm_rows_kernel.cuh).
 //
-// Mapping. A block takes kWeightRowsThreads consecutive input channels of one output channel of
-// one group, a thread one input channel: for each phase with taps and each tap number it writes
-// one element, the block a stretch of consecutive elements of one row (coalesced stores). The K
-// taps a thread reads, w[ci][co][0 .. K), are one contiguous stretch that its first read brings
-// into L1. Padding channels and tap numbers past the kernel are written as zeros, so the
-// workspace holds no stale values.
+// Mapping. Within a group, w is a matrix of input channels ci by columns (co, k), each row
+// contiguous; the weight rows are its transpose, column (co, k) going to the row of output
+// channel co, phase first tap k % tap_step and tap number k / tap_step. A block transposes
+// 64 x 64 tiles of it (block/transpose.cuh): coalesced reads along (co, k), coalesced writes
+// along ci. Padding channels are written as zeros; so are the rows of tap numbers past the
+// kernel (which the rows kernel never reads), so that the workspace holds no stale values.
 #pragma once
 
 #include <cstdint>
 
+#include "../block/transpose.cuh"
 #include "../detail/element.cuh"
+#include "../detail/fast_divmod.hpp"
 #include "../detail/phase.hpp"
 #include "../detail/weight_layout.hpp"
 #include "../warp/mma.cuh"
@@ -23,12 +25,14 @@ template <class T>
 struct WeightRowsParams {
   const T* w = nullptr;
   T* rows = nullptr;
-  int64_t in_per_group = 0, kernel_size = 0, tap_step = 1;
-  int64_t channel_blocks = 0;  // blocks over one row: ceil(shape.channels / kWeightRowsThreads)
+  int64_t in_per_group = 0, kernel_size = 0;
+  int32_t tap_step = 1;
+  int64_t channel_tiles = 0, column_tiles = 0;  // tiles over shape.channels and out_per_group * K
+  detail::FastDivmod by_kernel_size;
   detail::RowShape shape;
 };
 
-inline constexpr int kWeightRowsThreads = 128;
+inline constexpr int kRowsCopyThreads = block::kTransposeThreads;
 
 // `value` as the tensor-core kernel reads it: rounded to TF32 where it multiplies in TF32.
 template <class T, bool kRoundToTf32>
@@ -41,29 +45,55 @@ __device__ __forceinline__ T row_operand(T value) {
 }
 
 template <class T, bool kRoundToTf32>
-__global__ void __launch_bounds__(kWeightRowsThreads)
+__global__ void __launch_bounds__(kRowsCopyThreads)
     weight_rows_kernel(const __grid_constant__ WeightRowsParams<T> params) {
+  constexpr int kTile = block::kTransposeTile;
+  __shared__ block::TransposeStorage<T> storage;
   const detail::RowShape& shape = params.shape;
   const detail::WeightLayout layout = shape.weight_layout();
   const T zero = detail::from_accumulator<T>(detail::accumulator_t<T>(0));
-  const int64_t blocks = shape.groups * shape.out_per_group * params.channel_blocks;
-  for (int64_t block = blockIdx.x; block < blocks; block += gridDim.x) {
-    const int64_t ci = block % params.channel_blocks * kWeightRowsThreads + threadIdx.x;
-    if (ci >= shape.channels) continue;
-    const int64_t rest = block / params.channel_blocks;
-    const int64_t co = rest % shape.out_per_group, group = rest / shape.out_per_group;
-    const bool channel = ci < params.in_per_group;
-    const T* source =
-        params.w + ((group * params.in_per_group + (channel ? ci : 0)) * shape.out_per_group + co) *
-                       params.kernel_size;
-    for (int64_t first_tap = 0; first_tap < shape.first_taps; ++first_tap) {
-      T* destination = params.rows + layout.base(group, first_tap) + co * layout.out_channel + ci;
-      int64_t k = first_tap;
-      for (int64_t i = 0; i < shape.taps; ++i, k += params.tap_step) {
-        destination[i * layout.tap] = channel && k < params.kernel_size
-                                          ? row_operand<T, kRoundToTf32>(__ldg(source + k))
-                                          : zero;
-      }
+  const int64_t columns = shape.out_per_group * params.kernel_size;
+  const int64_t tiles = shape.groups * params.channel_tiles * params.column_tiles;
+  for (int64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+    const int64_t column_begin = tile % params.column_tiles * kTile;
+    const int64_t rest = tile / params.column_tiles;
+    const int64_t channel_begin = rest % params.channel_tiles * kTile;
+    const int64_t group = rest / params.channel_tiles;
+    const T* source = params.w + (group * params.in_per_group + channel_begin) * columns;
+    block::transpose_tile(
+        storage,
+        [&](int r, int c) {
+          return channel_begin + r < params.in_per_group && column_begin + c < columns
+                     ? source[r * columns + column_begin + c]
+                     : zero;
+        },
+        [&](int c, int r, T value) {
+          const int64_t column = column_begin + c;
+          if (column >= columns || channel_begin + r >= shape.channels) return;
+          // columns < 2^31 (row_operands_bytes()): 32-bit divisions.
+          const int32_t co = params.by_kernel_size.quotient(static_cast<int32_t>(column));
+          const int32_t k = static_cast<int32_t>(column) - co * params.by_kernel_size.divisor;
+          const int32_t i = k / params.tap_step;
+          params.rows[layout.base(group, k - i * params.tap_step) + i * layout.tap +
+                      co * layout.out_channel + channel_begin + r] =
+              row_operand<T, kRoundToTf32>(value);
+        });
+    __syncthreads();  // the next tile refills the shared tile
+  }
+  // Rows of tap numbers past the kernel: first tap k0, tap number i with k0 + i * tap_step >= K.
+  const int64_t rows = shape.groups * shape.first_taps * shape.taps * shape.out_per_group;
+  for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
+    int64_t rest = row;
+    const int64_t co = rest % shape.out_per_group;
+    rest /= shape.out_per_group;
+    const int64_t i = rest % shape.taps;
+    rest /= shape.taps;
+    const int64_t first_tap = rest % shape.first_taps, group = rest / shape.first_taps;
+    if (first_tap + i * params.tap_step < params.kernel_size) continue;
+    T* destination = params.rows + layout.base(group, first_tap) + i * layout.tap +
+                     co * layout.out_channel;
+    for (int64_t ci = threadIdx.x; ci < shape.channels; ci += kRowsCopyThreads) {
+      destination[ci] = zero;
     }
   }
 }
