@@ -1122,43 +1122,6 @@ TEMPLATE_TEST_CASE("gather: direct kernel with its largest weight cache", "[gath
   run_and_check(host);
 }
 
-// The window kernel takes the direct kernel's problems up to a stride of 64 and a window of one
-// channel that fits its shared memory; past either, the direct kernel runs. Both sides of each
-// limit, through the public API.
-// clang-format off
-constexpr Shape kWindowLimitShapes[] = {
-    // name             N  C_in C_out   K  L_in stride padding output_padding dilation groups
-    {"stride64",        2,   6,   6,  130,   40,  64, 3, 5, 1, 6},
-    {"stride65",        2,   6,   6,  130,   40,  65, 3, 5, 1, 6},
-    {"multiplier",      1,   3,  12,   96,   30,  65, 0, 64, 1, 3},
-    {"long_window",     1,   2,   4,    3,   20,   1, 0, 0, 4000, 2},
-    {"longer_window",   1,   2,   4,    3,   20,   1, 0, 0, 9000, 2},
-};
-// clang-format on
-
-TEMPLATE_TEST_CASE("gather: window kernel limits and the direct kernel past them",
-                   "[gather][direct][window]", float, double, __half, __nv_bfloat16) {
-  using T = TestType;
-  namespace detail = convt1d::detail;
-  for (size_t index = 0; index < std::size(kWindowLimitShapes); ++index) {
-    const Problem problem = kWindowLimitShapes[index].problem();
-    REQUIRE(convt1d::validate(problem) == Status::kSuccess);
-    REQUIRE(detail::uses_direct_kernel(problem));
-    const bool window = detail::window_shape<T>(problem).chunk > 0;
-    INFO(type_name<T>() << ", " << kWindowLimitShapes[index].name << ": " << describe(problem)
-                        << (window ? ", window kernel" : ", direct kernel"));
-    std::mt19937_64 rng(case_seed(base_seed(), 560 + type_tag<T>(), static_cast<int64_t>(index)));
-    run_and_check(make_host_case<T>(problem, index % 2 == 0, rng));
-  }
-  // Which side of each limit the shapes lie on.
-  CHECK(detail::window_shape<T>(kWindowLimitShapes[0].problem()).chunk > 0);
-  CHECK(detail::window_shape<T>(kWindowLimitShapes[1].problem()).chunk == 0);
-  CHECK(detail::window_shape<T>(kWindowLimitShapes[2].problem()).chunk == 0);
-  CHECK(detail::window_shape<T>(kWindowLimitShapes[3].problem()).chunk ==
-        (sizeof(detail::accumulator_t<T>) == 4 ? 1 : 0));
-  CHECK(detail::window_shape<T>(kWindowLimitShapes[4].problem()).chunk == 0);
-}
-
 TEMPLATE_TEST_CASE("gather: two streams run different problems concurrently", "[gather][streams]",
                    float, __half) {
   using T = TestType;

@@ -13,7 +13,6 @@
 #include "../kernel/input_rows_kernel.cuh"
 #include "../kernel/pack_kernel.cuh"
 #include "../kernel/weight_rows_kernel.cuh"
-#include "../kernel/window_kernel.cuh"
 #include "../problem.hpp"
 #include "../tile_config.hpp"
 #include "element.cuh"
@@ -542,60 +541,6 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   return last_launch_status();
 }
 
-// How the window kernel covers a direct-kernel problem: input positions staged per channel and
-// input channels per chunk; chunk 0 where the kernel does not apply (strides past its phase
-// table, rows too long for its 32-bit positions, one channel's window and weights past its
-// shared memory). Then the direct kernel runs.
-struct WindowShape {
-  int64_t window = 0, chunk = 0;
-};
-
-inline constexpr int64_t kWindowMaxSharedBytes = 48 * 1024;  // no opt-in, several blocks per SM
-
-template <class T>
-constexpr WindowShape window_shape(const Problem& p) {
-  const int64_t out_length = output_length(p);
-  const int64_t span =
-      out_length < kernel::kWindowTileOutputs ? out_length : kernel::kWindowTileOutputs;
-  if (p.stride > kernel::kWindowMaxStride ||
-      out_length + kernel::kWindowTileOutputs + p.padding > INT32_MAX ||
-      (p.kernel_size - 1) * p.dilation > INT32_MAX / 2) {
-    return {};
-  }
-  WindowShape shape;
-  shape.window = ((p.kernel_size - 1) * p.dilation + span - 1) / p.stride + 2;
-  const int64_t channel_bytes =
-      (shape.window + p.kernel_size) * static_cast<int64_t>(sizeof(accumulator_t<T>));
-  const int64_t budget =
-      kWindowMaxSharedBytes - static_cast<int64_t>(kernel::WindowSharedLayout<float>::kInputsOffset);
-  const int64_t fit = budget / channel_bytes;
-  const int64_t in_per_group = p.in_channels / p.groups;
-  shape.chunk = fit < in_per_group ? fit : in_per_group;
-  return shape;
-}
-
-template <class T>
-Status launch_window(const kernel::ConvParams<T>& conv, const WindowShape& shape,
-                     int multiprocessors, cudaStream_t stream) {
-  kernel::WindowParams<T> params;
-  static_cast<kernel::ConvParams<T>&>(params) = conv;
-  params.row_tiles =
-      (conv.out_length + kernel::kWindowTileOutputs - 1) / kernel::kWindowTileOutputs;
-  params.total_tiles = conv.batch * conv.out_channels * params.row_tiles;
-  params.window = static_cast<int32_t>(shape.window);
-  params.chunk = static_cast<int32_t>(shape.chunk);
-  params.by_stride = FastDivmod::make(static_cast<int32_t>(conv.geometry.stride));
-  params.by_window = FastDivmod::make(params.window);
-  const size_t shared_bytes = kernel::WindowSharedLayout<accumulator_t<T>>::bytes(
-      shape.chunk, shape.window, conv.kernel_size);
-  // Enough blocks to fill every multiprocessor (8 of 256 threads each); they loop over the rest.
-  const int64_t max_blocks = 8 * static_cast<int64_t>(multiprocessors);
-  const int64_t blocks = params.total_tiles < max_blocks ? params.total_tiles : max_blocks;
-  kernel::window_kernel<T><<<grid_for(blocks), kernel::kWindowThreads, shared_bytes, stream>>>(
-      params);
-  return last_launch_status();
-}
-
 // The kernel sizes that get a direct kernel of their own; any other uses the run-time-K one.
 template <class T>
 Status launch_direct_for_kernel_size(const kernel::ConvParams<T>& conv, int multiprocessors,
@@ -644,9 +589,6 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
   const KernelChoice choice =
       select_config<T>(problem, multiprocessors, options.math, with_workspace);
   if (choice == KernelChoice::kDirect) {
-    if (const WindowShape shape = window_shape<T>(problem); shape.chunk > 0) {
-      return launch_window(conv, shape, multiprocessors, stream);
-    }
     return launch_direct_for_kernel_size(conv, multiprocessors, stream);
   }
   if (rows) {
