@@ -684,15 +684,18 @@ TEST_CASE("gather: every tensor-core rows tile shape and math policy", "[gather]
                        MmaRowMath<__nv_bfloat16, detail::MmaMedium, Bf16>>(MathMode::kExact);
 }
 
-// Problems that the public entry point sends to the rows kernel on tensor cores (1024
+// Problems that the public entry point sends to the rows kernel on tensor cores (384
 // multiply-adds per input element and more), with the workspace they ask for: partial tiles,
-// stride 1 with dilation, groups with output padding, a reduction that ends inside a stage.
+// stride 1 with dilation, groups with output padding, a reduction that ends inside a stage, and
+// rows of whole 16-byte chunks (x's length a multiple of 8) copied by the chunked transposes,
+// with channels that end inside a chunk and inside a tile.
 // clang-format off
 constexpr Shape kRowsShapes[] = {
     // name              N  C_in C_out  K  L_in stride padding output_padding dilation groups
     {"strided",          2,  40,  130,  8,   70,  4, 2, 1, 1, 1},
     {"dilated",          1,  24,  256,  4,   50,  1, 1, 0, 2, 1},
     {"grouped",          2,  64,  288,  8,   33,  8, 3, 5, 1, 2},
+    {"chunked",          2, 100,   96,  4,  200,  2, 1, 0, 1, 1},
 };
 // clang-format on
 
@@ -717,6 +720,10 @@ TEMPLATE_TEST_CASE("gather: tensor-core rows kernel through the public API", "[g
       REQUIRE(host.workspace_bytes >=
               static_cast<size_t>(x_elements(problem) + w_elements(problem)) * sizeof(T));
       run_and_check(host);
+      // x and w one element off a 16-byte boundary: the element-wise transposes.
+      const Offsets misaligned{1, 1, 0, 0};
+      INFO(describe_offsets(misaligned));
+      run_and_check(host, misaligned);
     }
   }
 }
@@ -910,8 +917,8 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
 }
 
 // workspace_size() asks, on tensor cores, for a rearranged copy of x and w where a GEMM uses
-// each input element for 1024 or more multiply-adds (rows_pay()); otherwise for packed weights where a GEMM reads scattered sectors (stride 3 and more here),
-// and for nothing elsewhere. A workspace that is too small, or bytes without a pointer, is
+// each input element for 384 or more multiply-adds (rows_pay()); otherwise for packed weights
+// where a GEMM reads scattered sectors (stride 3 and more here), and for nothing elsewhere. A workspace that is too small, or bytes without a pointer, is
 // refused before anything runs.
 TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][workspace]", float,
                    double, __half, __nv_bfloat16) {
@@ -922,9 +929,9 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
   const size_t needed = convt1d::workspace_size<T>(strided);
   // At least a copy of the weights: 4 phases x 2 taps x 24 inputs x 40 outputs.
   CHECK(needed >= static_cast<size_t>(w_elements(strided)) * sizeof(T));
-  // At stride 1 and few outputs per input, nothing; with 1024 multiply-adds per input element
-  // and more (160 outputs x 8 taps), the tensor-core modes ask for the rows kernel's copy of
-  // x and w.
+  // At stride 1 and few outputs per input (40 outputs x 8 taps), nothing; with 384 multiply-adds
+  // per input element and more (160 outputs x 8 taps), the tensor-core modes ask for the rows
+  // kernel's copy of x and w.
   Problem unit_stride = strided;
   unit_stride.stride = 1;
   Problem wide = unit_stride;

@@ -173,10 +173,10 @@ constexpr int64_t packed_weights_bytes(const Problem& p, int element_bytes) {
 
 // Whether the tensor-core rows kernel pays for preparing its operands: its main loop is faster
 // on long reductions, but copying x costs a pass over it, which the layers that use each input
-// for few outputs cannot win back (measured on the H100 for 1024 multiply-adds per input
-// element and more: docs/tuning.md, T6).
+// for few outputs cannot win back (measured on an H200 for 384 multiply-adds per input element
+// and more: docs/tuning.md, T8).
 constexpr bool rows_pay(const Problem& p) {
-  return (p.out_channels / p.groups) * p.kernel_size >= 1024;
+  return (p.out_channels / p.groups) * p.kernel_size >= 384;
 }
 
 // Workspace bytes for the tensor-core rows kernel's operands (RowShape: weight rows, then input
@@ -322,6 +322,11 @@ Status allow_shared_memory(Kernel* kernel, size_t bytes) {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
+// Whether `pointer` lies on a boundary of `bytes` (a power of two).
+inline bool is_aligned(const void* pointer, uintptr_t bytes) {
+  return reinterpret_cast<uintptr_t>(pointer) % bytes == 0;
+}
+
 // The first kWorkspaceAlignment boundary at or after `address`: where each operand region of the
 // workspace starts.
 constexpr uintptr_t workspace_start(uintptr_t address) {
@@ -381,6 +386,8 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   weights.channel_tiles = (shape.channels + kTile - 1) / kTile;
   weights.column_tiles = (shape.out_per_group * p.kernel_size + kTile - 1) / kTile;
   weights.shape = shape;
+  weights.chunked_rows = is_aligned(w, 16) && shape.out_per_group * p.kernel_size *
+                                                      static_cast<int64_t>(sizeof(T)) % 16 == 0;
   const int64_t weight_blocks = shape.groups * weights.channel_tiles * weights.column_tiles;
 
   kernel::InputRowsParams<T> inputs;
@@ -391,6 +398,8 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   inputs.channel_tiles = weights.channel_tiles;
   inputs.position_tiles = (shape.in_length + kTile - 1) / kTile;
   inputs.shape = shape;
+  inputs.chunked_rows =
+      is_aligned(x, 16) && shape.in_length * static_cast<int64_t>(sizeof(T)) % 16 == 0;
   const int64_t input_tiles =
       shape.batch * shape.groups * inputs.channel_tiles * inputs.position_tiles;
 

@@ -138,8 +138,9 @@ struct GemmSharedStorage {
   typename Math::Stage stages[Math::kStages];
 };
 
-// Dynamic shared-memory bytes for Math's GemmSharedStorage starting at `alignment` (a power of
-// two): the storage plus the slack for aligning the dynamic block, which is only 16-byte aligned.
+// Dynamic shared-memory bytes for Math's GemmSharedStorage starting at a kAlignment boundary (a
+// power of two): the storage plus the slack for aligning the dynamic block, which is only
+// 16-byte aligned.
 template <class Math, size_t kAlignment = 16>
 constexpr size_t gemm_shared_bytes() {
   return sizeof(GemmSharedStorage<Math>) + (kAlignment > 16 ? kAlignment - 16 : 0);

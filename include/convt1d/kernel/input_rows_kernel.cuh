@@ -4,8 +4,9 @@
 //
 // Mapping. A block transposes 64 x 64 tiles of (channels x positions) of one (batch, group)
 // through shared memory (block/transpose.cuh): it reads rows of x (consecutive positions:
-// coalesced) and writes rows of the result (consecutive channels: coalesced). Padding channels
-// are written as zeros.
+// coalesced) and writes rows of the result (consecutive channels: coalesced), in 16-byte chunks
+// where x's rows start on 16-byte boundaries and the tile covers 64 positions, element by
+// element elsewhere. Padding channels are written as zeros.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@ struct InputRowsParams {
   T* rows = nullptr;
   int64_t in_channels = 0, in_per_group = 0;
   int64_t channel_tiles = 0, position_tiles = 0;  // tiles over shape.channels and in_length
+  bool chunked_rows = false;  // x's rows are whole 16-byte chunks from a 16-byte-aligned start
   detail::RowShape shape;
 };
 
@@ -30,7 +32,7 @@ template <class T, bool kRoundToTf32>
 __global__ void __launch_bounds__(kRowsCopyThreads)
     input_rows_kernel(const __grid_constant__ InputRowsParams<T> params) {
   constexpr int kTile = block::kTransposeTile;
-  __shared__ block::TransposeStorage<T> storage;
+  __shared__ block::TransposeSharedStorage<T> storage;
   const detail::RowShape& shape = params.shape;
   const T zero = detail::from_accumulator<T>(detail::accumulator_t<T>(0));
   const int64_t tiles = shape.batch * shape.groups * params.channel_tiles * params.position_tiles;
@@ -45,18 +47,35 @@ __global__ void __launch_bounds__(kRowsCopyThreads)
                       (n * params.in_channels + group * params.in_per_group + c0) * shape.in_length +
                       t0;
     T* destination = params.rows + (row_set * shape.in_length + t0) * shape.channels + c0;
-    block::transpose_tile(
-        storage,
-        [&](int c, int t) {
-          return c0 + c < params.in_per_group && t0 + t < shape.in_length
-                     ? source[c * shape.in_length + t]
-                     : zero;
-        },
-        [&](int t, int c, T value) {
-          if (t0 + t < shape.in_length && c0 + c < shape.channels) {
-            destination[t * shape.channels + c] = row_operand<T, kRoundToTf32>(value);
-          }
-        });
+    if (params.chunked_rows && t0 + kTile <= shape.in_length) {
+      constexpr int kElements = block::TransposeChunks<T>::kElements;
+      block::transpose_chunks(
+          storage.chunks,
+          [&](int c, int k) {
+            return c0 + c < params.in_per_group
+                       ? *reinterpret_cast<const uint4*>(source + c * shape.in_length +
+                                                         k * kElements)
+                       : uint4{};
+          },
+          [&](int t, int k, uint4 chunk) {
+            if (c0 + k * kElements >= shape.channels) return;
+            *reinterpret_cast<uint4*>(destination + t * shape.channels + k * kElements) =
+                row_operand_chunk<T, kRoundToTf32>(chunk);
+          });
+    } else {
+      block::transpose_tile(
+          storage.elements,
+          [&](int c, int t) {
+            return c0 + c < params.in_per_group && t0 + t < shape.in_length
+                       ? source[c * shape.in_length + t]
+                       : zero;
+          },
+          [&](int t, int c, T value) {
+            if (t0 + t < shape.in_length && c0 + c < shape.channels) {
+              destination[t * shape.channels + c] = row_operand<T, kRoundToTf32>(value);
+            }
+          });
+    }
     __syncthreads();  // the next tile refills the shared tile
   }
 }

@@ -6,7 +6,8 @@
 // contiguous; the weight rows are its transpose, column (co, k) going to the row of output
 // channel co, phase first tap k % tap_step and tap number k / tap_step. A block transposes
 // 64 x 64 tiles of it (block/transpose.cuh): coalesced reads along (co, k), coalesced writes
-// along ci. Padding channels are written as zeros; so are the rows of tap numbers past the
+// along ci, in 16-byte chunks where w's rows start on 16-byte boundaries and the tile covers 64
+// columns, element by element elsewhere. Padding channels are written as zeros; so are the rows of tap numbers past the
 // kernel (which the rows kernel never reads), so that the workspace holds no stale values.
 #pragma once
 
@@ -28,6 +29,7 @@ struct WeightRowsParams {
   int64_t in_per_group = 0, kernel_size = 0;
   int32_t tap_step = 1;
   int64_t channel_tiles = 0, column_tiles = 0;  // tiles over shape.channels and out_per_group * K
+  bool chunked_rows = false;  // w's rows are whole 16-byte chunks from a 16-byte-aligned start
   detail::FastDivmod by_kernel_size;
   detail::RowShape shape;
 };
@@ -44,41 +46,83 @@ __device__ __forceinline__ T row_operand(T value) {
   }
 }
 
+// The same for a 16-byte chunk of elements.
+template <class T, bool kRoundToTf32>
+__device__ __forceinline__ uint4 row_operand_chunk(uint4 chunk) {
+  if constexpr (kRoundToTf32) {
+    return {warp::round_to_tf32(__uint_as_float(chunk.x)),
+            warp::round_to_tf32(__uint_as_float(chunk.y)),
+            warp::round_to_tf32(__uint_as_float(chunk.z)),
+            warp::round_to_tf32(__uint_as_float(chunk.w))};
+  } else {
+    return chunk;
+  }
+}
+
 template <class T, bool kRoundToTf32>
 __global__ void __launch_bounds__(kRowsCopyThreads)
     weight_rows_kernel(const __grid_constant__ WeightRowsParams<T> params) {
   constexpr int kTile = block::kTransposeTile;
-  __shared__ block::TransposeStorage<T> storage;
+  __shared__ block::TransposeSharedStorage<T> storage;
   const detail::RowShape& shape = params.shape;
   const detail::WeightLayout layout = shape.weight_layout();
   const T zero = detail::from_accumulator<T>(detail::accumulator_t<T>(0));
   const int64_t columns = shape.out_per_group * params.kernel_size;
   const int64_t tiles = shape.groups * params.channel_tiles * params.column_tiles;
+  // The weight row of each column of the tile (-1 past the matrix), worked out once per tile
+  // rather than once per element: its divisions cost more than the copy itself.
+  __shared__ int64_t column_rows[kTile];
   for (int64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
     const int64_t column_begin = tile % params.column_tiles * kTile;
     const int64_t rest = tile / params.column_tiles;
     const int64_t channel_begin = rest % params.channel_tiles * kTile;
     const int64_t group = rest / params.channel_tiles;
     const T* source = params.w + (group * params.in_per_group + channel_begin) * columns;
-    block::transpose_tile(
-        storage,
-        [&](int r, int c) {
-          return channel_begin + r < params.in_per_group && column_begin + c < columns
-                     ? source[r * columns + column_begin + c]
-                     : zero;
-        },
-        [&](int c, int r, T value) {
-          const int64_t column = column_begin + c;
-          if (column >= columns || channel_begin + r >= shape.channels) return;
-          // columns < 2^31 (row_operands_bytes()): 32-bit divisions.
-          const int32_t co = params.by_kernel_size.quotient(static_cast<int32_t>(column));
-          const int32_t k = static_cast<int32_t>(column) - co * params.by_kernel_size.divisor;
-          const int32_t i = k / params.tap_step;
-          params.rows[layout.base(group, k - i * params.tap_step) + i * layout.tap +
-                      co * layout.out_channel + channel_begin + r] =
-              row_operand<T, kRoundToTf32>(value);
-        });
-    __syncthreads();  // the next tile refills the shared tile
+    if (threadIdx.x < kTile) {
+      const int64_t column = column_begin + threadIdx.x;
+      int64_t row = -1;
+      if (column < columns) {
+        // columns < 2^31 (row_operands_bytes()): 32-bit divisions.
+        const int32_t co = params.by_kernel_size.quotient(static_cast<int32_t>(column));
+        const int32_t k = static_cast<int32_t>(column) - co * params.by_kernel_size.divisor;
+        const int32_t i = k / params.tap_step;
+        row = layout.base(group, k - i * params.tap_step) + i * layout.tap +
+              co * layout.out_channel + channel_begin;
+      }
+      column_rows[threadIdx.x] = row;
+    }
+    // The transposes' barrier, between their loads and their stores, publishes column_rows.
+    if (params.chunked_rows && column_begin + kTile <= columns) {
+      constexpr int kElements = block::TransposeChunks<T>::kElements;
+      block::transpose_chunks(
+          storage.chunks,
+          [&](int r, int k) {
+            return channel_begin + r < params.in_per_group
+                       ? *reinterpret_cast<const uint4*>(source + r * columns + column_begin +
+                                                         k * kElements)
+                       : uint4{};
+          },
+          [&](int c, int k, uint4 chunk) {
+            const int64_t row = column_rows[c];
+            if (channel_begin + k * kElements >= shape.channels) return;
+            *reinterpret_cast<uint4*>(params.rows + row + k * kElements) =
+                row_operand_chunk<T, kRoundToTf32>(chunk);
+          });
+    } else {
+      block::transpose_tile(
+          storage.elements,
+          [&](int r, int c) {
+            return channel_begin + r < params.in_per_group && column_begin + c < columns
+                       ? source[r * columns + column_begin + c]
+                       : zero;
+          },
+          [&](int c, int r, T value) {
+            const int64_t row = column_rows[c];
+            if (row < 0 || channel_begin + r >= shape.channels) return;
+            params.rows[row + r] = row_operand<T, kRoundToTf32>(value);
+          });
+    }
+    __syncthreads();  // the next tile refills the shared tile and column_rows
   }
   // Rows of tap numbers past the kernel: first tap k0, tap number i with k0 + i * tap_step >= K.
   const int64_t rows = shape.groups * shape.first_taps * shape.taps * shape.out_per_group;
