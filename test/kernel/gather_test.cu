@@ -684,7 +684,7 @@ TEST_CASE("gather: every tensor-core rows tile shape and math policy", "[gather]
                        MmaRowMath<__nv_bfloat16, detail::MmaMedium, Bf16>>(MathMode::kExact);
 }
 
-// Problems that the public entry point sends to the rows kernel on tensor cores (384
+// Problems that the public entry point sends to the rows kernel on tensor cores (1024
 // multiply-adds per input element and more), with the workspace they ask for: partial tiles,
 // stride 1 with dilation, groups with output padding, a reduction that ends inside a stage, and
 // rows of whole 16-byte chunks (x's length a multiple of 8) copied by the chunked transposes,
@@ -695,7 +695,7 @@ constexpr Shape kRowsShapes[] = {
     {"strided",          2,  40,  130,  8,   70,  4, 2, 1, 1, 1},
     {"dilated",          1,  24,  256,  4,   50,  1, 1, 0, 2, 1},
     {"grouped",          2,  64,  288,  8,   33,  8, 3, 5, 1, 2},
-    {"chunked",          2, 100,   96,  4,  200,  2, 1, 0, 1, 1},
+    {"chunked",          2, 100,  256,  4,  200,  2, 1, 0, 1, 1},
 };
 // clang-format on
 
@@ -917,8 +917,9 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
 }
 
 // workspace_size() asks, on tensor cores, for a rearranged copy of x and w where a GEMM uses
-// each input element for 384 or more multiply-adds (rows_pay()); otherwise for packed weights
-// where a GEMM reads scattered sectors (stride 3 and more here), and for nothing elsewhere. A workspace that is too small, or bytes without a pointer, is
+// each input element for 1024 or more multiply-adds, or 384 and more on inputs of 2^24 elements
+// and more (rows_pay()); otherwise for packed weights where a GEMM reads scattered sectors
+// (stride 3 and more here), and for nothing elsewhere. A workspace that is too small, or bytes without a pointer, is
 // refused before anything runs.
 TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][workspace]", float,
                    double, __half, __nv_bfloat16) {
@@ -929,21 +930,31 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
   const size_t needed = convt1d::workspace_size<T>(strided);
   // At least a copy of the weights: 4 phases x 2 taps x 24 inputs x 40 outputs.
   CHECK(needed >= static_cast<size_t>(w_elements(strided)) * sizeof(T));
-  // At stride 1 and few outputs per input (40 outputs x 8 taps), nothing; with 384 multiply-adds
-  // per input element and more (160 outputs x 8 taps), the tensor-core modes ask for the rows
-  // kernel's copy of x and w.
+  // At stride 1 and few outputs per input (40 outputs x 8 taps), nothing; with 1024
+  // multiply-adds per input element and more (160 outputs x 8 taps), or 768 of them on an input
+  // of 2^24 elements and more, the tensor-core modes ask for the rows kernel's copy of x and w.
   Problem unit_stride = strided;
   unit_stride.stride = 1;
   Problem wide = unit_stride;
   wide.out_channels = 160;
-  const size_t operand_bytes = static_cast<size_t>(x_elements(wide) + w_elements(wide)) * sizeof(T);
+  Problem medium = unit_stride;
+  medium.out_channels = 96;
+  medium.in_length = int64_t{1} << 17;  // 2 x 24 x 2^17 = 6.3 million inputs
+  Problem medium_long = medium;
+  medium_long.in_length = int64_t{1} << 19;  // 25 million inputs
   for (const MathMode math : {MathMode::kExact, MathMode::kTF32, MathMode::k3xTF32}) {
     INFO(type_name<T>() << " (" << math_name(math) << ")");
     CHECK(convt1d::workspace_size<T>(unit_stride, math) == 0);
-    if (convt1d::detail::uses_tensor_cores<T>(math)) {
-      CHECK(convt1d::workspace_size<T>(wide, math) >= operand_bytes);
-    } else {
-      CHECK(convt1d::workspace_size<T>(wide, math) == 0);
+    CHECK(convt1d::workspace_size<T>(medium, math) == 0);
+    for (const Problem& rows : {wide, medium_long}) {
+      INFO(describe(rows));
+      const size_t operand_bytes =
+          static_cast<size_t>(x_elements(rows) + w_elements(rows)) * sizeof(T);
+      if (convt1d::detail::uses_tensor_cores<T>(math)) {
+        CHECK(convt1d::workspace_size<T>(rows, math) >= operand_bytes);
+      } else {
+        CHECK(convt1d::workspace_size<T>(rows, math) == 0);
+      }
     }
   }
   CHECK(convt1d::workspace_size<T>(wide, static_cast<MathMode>(7)) == 0);

@@ -173,10 +173,15 @@ constexpr int64_t packed_weights_bytes(const Problem& p, int element_bytes) {
 
 // Whether the tensor-core rows kernel pays for preparing its operands: its main loop is faster
 // on long reductions, but copying x costs a pass over it, which the layers that use each input
-// for few outputs cannot win back (measured on an H200 for 384 multiply-adds per input element
-// and more: docs/tuning.md, T8).
+// for few outputs cannot win back. Measured on an H200 (docs/tuning.md, T8): from 1024
+// multiply-adds per input element it pays on every layer; from 384 only on large inputs, since
+// the copies' launches and short grids cost tens of microseconds whatever the size (an 8 MB x
+// copied at 0.5 TB/s, a 1 GB one at 2 TB/s).
 constexpr bool rows_pay(const Problem& p) {
-  return (p.out_channels / p.groups) * p.kernel_size >= 384;
+  const int64_t uses = (p.out_channels / p.groups) * p.kernel_size;  // per input element
+  const int64_t inputs = checked_product({p.batch, p.in_channels, p.in_length});
+  constexpr int64_t kLargeInput = int64_t{1} << 24;  // elements of x
+  return uses >= 1024 || (uses >= 384 && (inputs < 0 || inputs >= kLargeInput));
 }
 
 // Workspace bytes for the tensor-core rows kernel's operands (RowShape: weight rows, then input

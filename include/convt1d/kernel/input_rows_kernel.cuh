@@ -29,7 +29,7 @@ struct InputRowsParams {
 };
 
 template <class T, bool kRoundToTf32>
-__global__ void __launch_bounds__(kRowsCopyThreads)
+__global__ void __launch_bounds__(kRowsCopyThreads, 3)
     input_rows_kernel(const __grid_constant__ InputRowsParams<T> params) {
   constexpr int kTile = block::kTransposeTile;
   __shared__ block::TransposeSharedStorage<T> storage;

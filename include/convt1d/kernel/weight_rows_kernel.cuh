@@ -35,6 +35,10 @@ struct WeightRowsParams {
 };
 
 inline constexpr int kRowsCopyThreads = block::kTransposeThreads;
+// Residency the copies ask of the compiler (at most 64 registers a thread): left to itself it
+// keeps the 16 staged loads and their addresses in up to 180 registers, one block per
+// multiprocessor, and the copies run at a quarter of the memory's bandwidth.
+inline constexpr int kRowsCopyBlocksPerMultiprocessor = 4;
 
 // `value` as the tensor-core kernel reads it: rounded to TF32 where it multiplies in TF32.
 template <class T, bool kRoundToTf32>
@@ -60,7 +64,7 @@ __device__ __forceinline__ uint4 row_operand_chunk(uint4 chunk) {
 }
 
 template <class T, bool kRoundToTf32>
-__global__ void __launch_bounds__(kRowsCopyThreads)
+__global__ void __launch_bounds__(kRowsCopyThreads, kRowsCopyBlocksPerMultiprocessor)
     weight_rows_kernel(const __grid_constant__ WeightRowsParams<T> params) {
   constexpr int kTile = block::kTransposeTile;
   __shared__ block::TransposeSharedStorage<T> storage;
