@@ -52,11 +52,11 @@ __device__ __forceinline__ void transpose_tile(TransposeStorage<T>& storage, Val
   }
 }
 
-
 // 16-byte chunks of T: kElements elements each, kChunks of them per 64-element row.
 template <class T>
 struct TransposeChunks {
-  static_assert(sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8, "16-, 32- or 64-bit elements");
+  static_assert(sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8,
+                "16-, 32- or 64-bit elements");
   static constexpr int kElements = 16 / static_cast<int>(sizeof(T));
   static constexpr int kChunks = kTransposeTile / kElements;
   static constexpr int kPerThread = kTransposeTile * kChunks / kTransposeThreads;
@@ -109,8 +109,8 @@ __device__ __forceinline__ void transpose_chunks(TransposeChunkStorage<T>& stora
 #pragma unroll
     for (int e = 0; e < kElements; ++e) {
       const int r = k * kElements + e;
-      elements[e] =
-          reinterpret_cast<const T*>(&storage.tile[r][storage.slot(r, c / kElements)])[c % kElements];
+      const uint4& source = storage.tile[r][storage.slot(r, c / kElements)];
+      elements[e] = reinterpret_cast<const T*>(&source)[c % kElements];
     }
     store(c, k, chunk);
   }

@@ -29,7 +29,7 @@ struct InputRowsParams {
 };
 
 template <class T, bool kRoundToTf32>
-__global__ void __launch_bounds__(kRowsCopyThreads, 3)
+__global__ void __launch_bounds__(kRowsCopyThreads, kInputRowsBlocksPerMultiprocessor)
     input_rows_kernel(const __grid_constant__ InputRowsParams<T> params) {
   constexpr int kTile = block::kTransposeTile;
   __shared__ block::TransposeSharedStorage<T> storage;
@@ -43,9 +43,9 @@ __global__ void __launch_bounds__(kRowsCopyThreads, 3)
     const int64_t c0 = rest % params.channel_tiles * kTile;
     const int64_t row_set = rest / params.channel_tiles;  // n * groups + group
     const int64_t n = row_set / shape.groups, group = row_set % shape.groups;
-    const T* source = params.x +
-                      (n * params.in_channels + group * params.in_per_group + c0) * shape.in_length +
-                      t0;
+    const T* source =
+        params.x + (n * params.in_channels + group * params.in_per_group + c0) * shape.in_length +
+        t0;
     T* destination = params.rows + (row_set * shape.in_length + t0) * shape.channels + c0;
     if (params.chunked_rows && t0 + kTile <= shape.in_length) {
       constexpr int kElements = block::TransposeChunks<T>::kElements;

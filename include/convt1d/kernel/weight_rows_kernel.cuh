@@ -7,8 +7,9 @@
 // channel co, phase first tap k % tap_step and tap number k / tap_step. A block transposes
 // 64 x 64 tiles of it (block/transpose.cuh): coalesced reads along (co, k), coalesced writes
 // along ci, in 16-byte chunks where w's rows start on 16-byte boundaries and the tile covers 64
-// columns, element by element elsewhere. Padding channels are written as zeros; so are the rows of tap numbers past the
-// kernel (which the rows kernel never reads), so that the workspace holds no stale values.
+// columns, element by element elsewhere. Padding channels are written as zeros; so are the rows
+// of tap numbers past the kernel (which the rows kernel never reads), so that the workspace
+// holds no stale values.
 #pragma once
 
 #include <cstdint>
@@ -35,10 +36,12 @@ struct WeightRowsParams {
 };
 
 inline constexpr int kRowsCopyThreads = block::kTransposeThreads;
-// Residency the copies ask of the compiler (at most 64 registers a thread): left to itself it
-// keeps the 16 staged loads and their addresses in up to 180 registers, one block per
-// multiprocessor, and the copies run at a quarter of the memory's bandwidth.
-inline constexpr int kRowsCopyBlocksPerMultiprocessor = 4;
+// Residency the copies ask of the compiler: left to itself it keeps the staged loads and their
+// addresses in up to 180 registers a thread, one block per multiprocessor, and the copies ran at
+// half the speed. The weight copy gets 4 blocks (at most 64 registers); the input copy 3 (at
+// most 80), since at 64 it spills.
+inline constexpr int kWeightRowsBlocksPerMultiprocessor = 4;
+inline constexpr int kInputRowsBlocksPerMultiprocessor = 3;
 
 // `value` as the tensor-core kernel reads it: rounded to TF32 where it multiplies in TF32.
 template <class T, bool kRoundToTf32>
@@ -64,7 +67,7 @@ __device__ __forceinline__ uint4 row_operand_chunk(uint4 chunk) {
 }
 
 template <class T, bool kRoundToTf32>
-__global__ void __launch_bounds__(kRowsCopyThreads, kRowsCopyBlocksPerMultiprocessor)
+__global__ void __launch_bounds__(kRowsCopyThreads, kWeightRowsBlocksPerMultiprocessor)
     weight_rows_kernel(const __grid_constant__ WeightRowsParams<T> params) {
   constexpr int kTile = block::kTransposeTile;
   __shared__ block::TransposeSharedStorage<T> storage;
