@@ -171,17 +171,20 @@ constexpr int64_t packed_weights_bytes(const Problem& p, int element_bytes) {
   return bytes;
 }
 
-// Whether the tensor-core rows kernel pays for preparing its operands: its main loop is faster
-// on long reductions, but copying x costs a pass over it, which the layers that use each input
-// for few outputs cannot win back. Measured on an H200 (docs/tuning.md, T8): from 1024
-// multiply-adds per input element it pays on every layer; from 384 only on large inputs, since
-// the copies' launches and short grids cost tens of microseconds whatever the size (an 8 MB x
-// copied at 0.5 TB/s, a 1 GB one at 2 TB/s).
-constexpr bool rows_pay(const Problem& p) {
+// Whether the tensor-core rows kernel pays for preparing its operands under `math`: its main
+// loop is faster on long reductions, but copying x costs a pass over it, which the layers that
+// use each input for few outputs cannot win back. Measured on an H200 (docs/tuning.md, T8): from
+// 1024 multiply-adds per input element it pays on every layer; from 384 only on large inputs in
+// TF32 and 16-bit, since the copies' launches and short grids cost tens of microseconds whatever
+// the size (an 8 MB x copied at 0.5 TB/s, a 1 GB one at 2 TB/s). 3xTF32's rows tiles are the
+// 4-warp mma.sync ones: kb64 (384, 537 M inputs) ran 11.5 ms there against 10.1 without.
+template <class T>
+constexpr bool rows_pay(const Problem& p, MathMode math) {
   const int64_t uses = (p.out_channels / p.groups) * p.kernel_size;  // per input element
   const int64_t inputs = checked_product({p.batch, p.in_channels, p.in_length});
   constexpr int64_t kLargeInput = int64_t{1} << 24;  // elements of x
-  return uses >= 1024 || (uses >= 384 && (inputs < 0 || inputs >= kLargeInput));
+  const bool split = cuda::std::is_same_v<T, float> && math == MathMode::k3xTF32;
+  return uses >= 1024 || (!split && uses >= 384 && (inputs < 0 || inputs >= kLargeInput));
 }
 
 // Workspace bytes for the tensor-core rows kernel's operands (RowShape: weight rows, then input
@@ -206,7 +209,7 @@ constexpr int64_t row_operands_bytes(const Problem& p, int element_bytes) {
 // Workspace bytes conv_transpose1d<T> uses under `math` (see workspace_size()).
 template <class T>
 constexpr int64_t workspace_bytes(const Problem& p, MathMode math) {
-  return uses_tensor_cores<T>(math) && rows_pay(p) ? row_operands_bytes(p, sizeof(T))
+  return uses_tensor_cores<T>(math) && rows_pay<T>(p, math) ? row_operands_bytes(p, sizeof(T))
                                                    : packed_weights_bytes(p, sizeof(T));
 }
 
@@ -265,7 +268,7 @@ template <class T>
 constexpr KernelChoice select_config(const Problem& p, int multiprocessors, MathMode math,
                                      bool packed) {
   if (uses_direct_kernel(p)) return KernelChoice::kDirect;
-  const bool rows = packed && uses_tensor_cores<T>(math) && rows_pay(p);
+  const bool rows = packed && uses_tensor_cores<T>(math) && rows_pay<T>(p, math);
   const MathCost cost = math_cost<T>(math, rows);
   // Candidates run from small tiles to large: on equal estimates the smaller tile wins (more
   // blocks, less padding).
@@ -599,7 +602,8 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
   // rows kernel on operands prepared there, and the others that pack their weights do.
   const bool with_workspace =
       options.workspace != nullptr && workspace_bytes<T>(problem, options.math) > 0;
-  const bool rows = with_workspace && uses_tensor_cores<T>(options.math) && rows_pay(problem);
+  const bool rows = with_workspace && uses_tensor_cores<T>(options.math) &&
+                    rows_pay<T>(problem, options.math);
   const KernelChoice choice =
       select_config<T>(problem, multiprocessors, options.math, with_workspace);
   if (choice == KernelChoice::kDirect) {
