@@ -6,8 +6,10 @@ namespace convt1d {
 // The phase-GEMM kernel: a block computes a tile of kBlockChannels output channels x
 // kBlockPositions output positions of one phase, reducing over kBlockReduction input channels
 // per shared-memory stage; each thread owns kThreadChannels x kThreadPositions accumulators.
+// StagedEpilogue: the tile's outputs go to y through shared memory (kernel/gemm_kernel.cuh,
+// store_tile()), or each thread stores its accumulators where they lie.
 template <int BlockChannels, int BlockPositions, int BlockReduction, int ThreadChannels,
-          int ThreadPositions, int MinBlocksPerMultiprocessor>
+          int ThreadPositions, int MinBlocksPerMultiprocessor, bool StagedEpilogue = true>
 struct GemmTile {
   static constexpr int kBlockChannels = BlockChannels;
   static constexpr int kBlockPositions = BlockPositions;
@@ -25,6 +27,7 @@ struct GemmTile {
   // Residency the compiler must leave room for (registers per thread <= 64K / (this x kThreads)),
   // for float accumulators; double tiles ask for one block.
   static constexpr int kMinBlocksPerMultiprocessor = MinBlocksPerMultiprocessor;
+  static constexpr bool kStagedEpilogue = StagedEpilogue;
 
   static_assert(ThreadChannels % 4 == 0, "a thread's channels are read 4 at a time");
   static_assert(ThreadPositions % kRun == 0, "a thread's positions are read 4 at a time");

@@ -9,7 +9,8 @@
 //   Staged, load, pack   what a thread holds between its global load and its shared store, for
 //                        the register-staged pipeline;
 //   Accumulators, multiply(stage, accumulators), for_each(accumulators, f(row, column, value))
-// and the tile's sizes and thread count.
+//                        and the tile's sizes and thread count;
+//   kStagedEpilogue      whether the epilogue goes through shared memory (store_tile()).
 //
 //   SimtMath  float/double FMAs: each thread an outer product of kThreadChannels weights and
 //             kThreadPositions inputs per reduction step, like an SGEMM main loop.
@@ -61,6 +62,7 @@ struct SimtMath {
   using Word = Acc;
   using Staged = Acc;
   static constexpr int kPack = 1;
+  static constexpr bool kStagedEpilogue = Tile::kStagedEpilogue;
   static constexpr int kBlockChannels = Tile::kBlockChannels;
   static constexpr int kBlockPositions = Tile::kBlockPositions;
   static constexpr int kReductionWords = Tile::kBlockReduction;
@@ -150,6 +152,9 @@ struct MmaMath {
   using Word = uint32_t;
   using Staged = typename Instruction::Staged;
   static constexpr int kPack = Instruction::kPack;
+  // The epilogue goes through shared memory (kernel/gemm_kernel.cuh, store_tile()): on every
+  // tensor-core tile it was faster, by up to 1.7x (docs/tuning.md, T9).
+  static constexpr bool kStagedEpilogue = true;
   // Rows of kBlockChannels + 8 words: the eight rows g of a fragment read (row t, column g),
   // banks 8t + g, all different.
   static constexpr int kPad = 8;

@@ -21,8 +21,11 @@
 namespace convt1d::detail {
 
 // The instantiated tile shapes: 8 x 8 accumulators per thread where the channels fill them,
-// residency chosen so that float tiles fit their registers without spilling.
-using GemmLarge = GemmTile<128, 128, 8, 8, 8, 2>;   // 256 threads, <= 128 registers
+// residency chosen so that float tiles fit their registers without spilling. The 128 x 128 FMA
+// tile stores its accumulators where they lie: through shared memory it was 3-12% slower on
+// every public shape measured (H200, docs/tuning.md, T9), the other FMA tiles 3-78% faster on
+// most.
+using GemmLarge = GemmTile<128, 128, 8, 8, 8, 2, false>;  // 256 threads, <= 128 registers
 using GemmMedium = GemmTile<64, 128, 8, 8, 8, 3>;   // 128 threads, <= 168 registers
 using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 registers
 using GemmShort = GemmTile<64, 32, 8, 4, 4, 4>;     // 128 threads, <= 128 registers
@@ -303,8 +306,10 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
       {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6, cost, packed)},
       {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7, cost, packed)},
       {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85, cost, packed)},
-      {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 1.0, cost, packed)},
+      // On equal estimates 128 x 128 before 64 x 256: faster on the tied public shapes (kb64,
+      // dac_up1, dac_up3, hifigan_up1; H200, docs/tuning.md, T9).
       {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0, cost, packed)},
+      {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 1.0, cost, packed)},
   };
   return cheapest(candidates);
 }

@@ -33,6 +33,8 @@
 
 #include <cstdint>
 
+#include <cuda/std/type_traits>
+
 #include "../block/gemm_math.cuh"
 #include "../detail/element.cuh"
 #include "../detail/weight_layout.hpp"
@@ -83,71 +85,6 @@ __device__ __forceinline__ bool place_tile(const GemmParams<T>& params, int64_t 
   return place.first_local_m < place.phase.m_count;
 }
 
-// The epilogue: bias, conversion, and the store of the tile's outputs, through `staging` (the
-// kStagingBytes of the stage buffers, free once the main loop is done: CUTLASS's shared storage
-// union of main loop and epilogue). A thread's accumulators hold few consecutive positions (pairs
-// 8 columns apart in tensor-core fragments, runs of 4 in SIMT tiles), so storing them as they lie
-// sends each warp's stores to many memory sectors, a few bytes each. Instead the block writes its accumulators into rows of
-// the tile in shared memory, then reads them back along each row, consecutive threads taking
-// consecutive positions: their stores to y are consecutive where the stride is 1, evenly spaced
-// elsewhere (a phase's positions lie stride apart in y). Rows that do not fit at once go in
-// passes. Called by every thread of the block, after a barrier that ends the main loop; ends on a
-// barrier, so the next tile's copies may refill the stage buffers.
-template <class Math, size_t kStagingBytes, class T>
-__device__ __forceinline__ void store_tile(const GemmParams<T>& params, const GemmTilePlace& place,
-                                           const typename Math::Accumulators& accumulators,
-                                           int thread, unsigned char* staging) {
-  using Acc = detail::accumulator_t<T>;
-  constexpr int kChannels = Math::kBlockChannels;
-  constexpr int kPositions = Math::kBlockPositions;
-  constexpr int kThreads = Math::kThreads;
-  // Rows one 16-byte chunk longer than the tile's, so that a fragment's rows start in different
-  // banks; as many rows per pass as fit, a power of two.
-  constexpr int kPitch = kPositions + 16 / static_cast<int>(sizeof(Acc));
-  constexpr size_t kRowsFit = kStagingBytes / (kPitch * sizeof(Acc));
-  static_assert(kRowsFit >= 1, "the stage buffers hold at least one row of the tile");
-  constexpr int kPassRows = [] {
-    int rows = 1;
-    while (rows * 2 <= kChannels && static_cast<size_t>(rows) * 2 <= kRowsFit) rows *= 2;
-    return rows;
-  }();
-  constexpr int kPassElements = kPassRows * kPositions;
-  constexpr int kReads = (kPassElements + kThreads - 1) / kThreads;
-  auto& rows = *reinterpret_cast<Acc(*)[kPassRows][kPitch]>(staging);
-
-  const int64_t stride = params.geometry.stride;
-  const int64_t channel_rows = params.out_per_group - place.channel_begin;  // rows inside y
-  const int64_t columns = place.phase.m_count - place.first_local_m;        // columns inside y
-  const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
-  T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
-               place.m_begin * stride + place.r - params.geometry.padding;
-
-#pragma unroll 1
-  for (int pass = 0; pass < kChannels; pass += kPassRows) {
-    if (pass > 0 && pass >= channel_rows) break;  // uniform across the block
-    Math::for_each(accumulators, thread, [&](int row, int column, Acc value) {
-      if (row >= pass && row < pass + kPassRows) rows[row - pass][column] = value;
-    });
-    __syncthreads();
-#pragma unroll 4
-    for (int i = 0; i < kReads; ++i) {
-      const int index = thread + i * kThreads;
-      if constexpr (kPassElements % kThreads != 0) {
-        if (index >= kPassElements) break;
-      }
-      const int row = index / kPositions, column = index % kPositions;
-      const int64_t channel_row = pass + row;
-      if (channel_row >= channel_rows || column >= columns) continue;
-      Acc value = rows[row][column];
-      if (params.bias != nullptr) {
-        value += detail::load_as_accumulator(params.bias + first_channel + channel_row);
-      }
-      y[channel_row * params.out_length + column * stride] = detail::from_accumulator<T>(value);
-    }
-    __syncthreads();
-  }
-}
-
 // The asynchronous main loop of one tile: `stages` stages through a ring of kStages
 // shared-memory buffers. copy(buffer) issues the cp.async copies of the next stage into buffer
 // `buffer`; multiply(buffer) multiplies the stage held there. While the block multiplies one
@@ -180,9 +117,19 @@ __device__ __forceinline__ void async_pipeline(int64_t stages, Copy&& copy, Mult
   __syncthreads();  // the next tile's first copies refill buffers still being read
 }
 
+// A block's shared memory: the main loop's stages, then, once they are done with, the
+// epilogue's copy of the tile (store_tile()), in rows one 16-byte chunk longer than the tile's
+// so that the rows a fragment writes at once start in different banks (where the Math policy
+// stages its epilogue: kStagedEpilogue). The tile is the larger member for most float tiles
+// (about 66 KiB for 128 x 128 and 64 x 256); the rest of the multiprocessor's shared memory is
+// the L1 cache.
 template <class Math>
-struct GemmSharedStorage {
+union GemmSharedStorage {
+  using Acc = cuda::std::remove_all_extents_t<decltype(Math::Accumulators::value)>;
+  static constexpr int kPitch = Math::kBlockPositions + 16 / static_cast<int>(sizeof(Acc));
+  static constexpr bool kTile = Math::kStagedEpilogue;
   typename Math::Stage stages[Math::kStages];
+  Acc tile[kTile ? Math::kBlockChannels : 1][kTile ? kPitch : 1];
 };
 
 // Dynamic shared-memory bytes for Math's GemmSharedStorage starting at a kAlignment boundary (a
@@ -199,6 +146,67 @@ __device__ __forceinline__ GemmSharedStorage<Math>& gemm_shared_storage(unsigned
   const auto address = static_cast<size_t>(__cvta_generic_to_shared(base));
   const size_t offset = (kAlignment - address % kAlignment) % kAlignment;
   return *reinterpret_cast<GemmSharedStorage<Math>*>(base + offset);
+}
+
+// The epilogue: bias, conversion, and the store of the tile's outputs, through
+// `shared.tile`. A thread's accumulators hold few consecutive positions (pairs 8 columns apart
+// in tensor-core fragments, runs of 4 in SIMT tiles), so storing them as they lie sends each
+// warp's stores to many memory sectors, a few bytes each. Instead the block writes its
+// accumulators into the tile's rows in shared memory, then reads them back along each row,
+// consecutive threads taking consecutive positions: their stores to y are consecutive where the
+// stride is 1, evenly spaced elsewhere (a phase's positions lie stride apart in y). Called by
+// every thread of the block after the barrier that ends the main loop; ends on a barrier, so the
+// next tile's copies may refill the stages. Math::kStagedEpilogue false: each accumulator is
+// stored where it lies instead, with no barrier.
+template <class Math, class T>
+__device__ __forceinline__ void store_tile(const GemmParams<T>& params, const GemmTilePlace& place,
+                                           const typename Math::Accumulators& accumulators,
+                                           int thread, GemmSharedStorage<Math>& shared) {
+  using Acc = detail::accumulator_t<T>;
+  static_assert(cuda::std::is_same_v<Acc, typename GemmSharedStorage<Math>::Acc>,
+                "the tile is held as the accumulators are");
+  if constexpr (!Math::kStagedEpilogue) {
+    // Each accumulator stored where it lies.
+    Math::for_each(accumulators, thread, [&](int row, int column, Acc value) {
+      const int64_t co = place.channel_begin + row;
+      if (co >= params.out_per_group || place.first_local_m + column >= place.phase.m_count) {
+        return;
+      }
+      const int64_t channel = place.group * params.out_per_group + co;
+      if (params.bias != nullptr) value += detail::load_as_accumulator(params.bias + channel);
+      const int64_t j =
+          (place.m_begin + column) * params.geometry.stride + place.r - params.geometry.padding;
+      params.y[(place.n * params.out_channels + channel) * params.out_length + j] =
+          detail::from_accumulator<T>(value);
+    });
+    return;
+  }
+  constexpr int kPositions = Math::kBlockPositions;
+  static_assert(Math::kThreads % kPositions == 0, "each thread stores one column of the tile");
+  constexpr int kRowStep = Math::kThreads / kPositions;  // rows between a thread's stores
+
+  Math::for_each(accumulators, thread,
+                 [&](int row, int column, Acc value) { shared.tile[row][column] = value; });
+  __syncthreads();
+
+  const int column = thread % kPositions, first_row = thread / kPositions;
+  if (place.first_local_m + column < place.phase.m_count) {
+    const int64_t channel_rows = params.out_per_group - place.channel_begin;  // rows inside y
+    const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
+    const int64_t stride = params.geometry.stride;
+    T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
+                 (place.m_begin + column) * stride + place.r - params.geometry.padding;
+#pragma unroll 4
+    for (int row = first_row; row < Math::kBlockChannels; row += kRowStep) {
+      if (row >= channel_rows) break;
+      Acc value = shared.tile[row][column];
+      if (params.bias != nullptr) {
+        value += detail::load_as_accumulator(params.bias + first_channel + row);
+      }
+      y[row * params.out_length] = detail::from_accumulator<T>(value);
+    }
+  }
+  __syncthreads();
 }
 
 template <class T, class Math>
@@ -417,8 +425,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
       }
     }
 
-    store_tile<Math, sizeof(shared)>(params, place, accumulators, thread,
-                                     reinterpret_cast<unsigned char*>(&shared));
+    store_tile<Math>(params, place, accumulators, thread, shared);
   }
 }
 

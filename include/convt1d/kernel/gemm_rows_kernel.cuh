@@ -106,8 +106,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         stages, [&](int buffer) { copy_stage(shared.stages[buffer]); },
         [&](int buffer) { Math::multiply(shared.stages[buffer], accumulators, thread); });
 
-    store_tile<Math, sizeof(shared)>(params, place, accumulators, thread,
-                                     reinterpret_cast<unsigned char*>(&shared));
+    store_tile<Math>(params, place, accumulators, thread, shared);
   }
 }
 
