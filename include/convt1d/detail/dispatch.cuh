@@ -325,6 +325,10 @@ inline Status last_launch_status() {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
+// The most dynamic shared memory a block may opt in to on every GPU convt1d supports (sm_86 and
+// sm_89: 99 KiB; sm_80: 163 KiB; sm_90: 227 KiB).
+inline constexpr size_t kPortableBlockSharedBytes = 99 * 1024;
+
 // Lets `kernel` launch with `bytes` of dynamic shared memory: past the 48 KiB any launch may use,
 // a kernel must opt in first.
 template <class Kernel>
@@ -461,8 +465,9 @@ Status launch_tiles(void (*kernel)(Params), Params params, size_t shared_bytes,
 // The rows kernel with Math's tile; `params` has its operands (prepare_rows()).
 template <class T, class Math>
 Status launch_gemm_rows(const kernel::RowGemmParams<T>& params, cudaStream_t stream) {
-  return launch_tiles<Math>(kernel::gemm_rows_kernel<T, Math>, params,
-                            kernel::gemm_shared_bytes<Math, Math::kStageAlignment>(), stream);
+  constexpr size_t kBytes = kernel::gemm_shared_bytes<Math, Math::kStageAlignment>();
+  static_assert(kBytes <= kPortableBlockSharedBytes, "the tile launches on every supported GPU");
+  return launch_tiles<Math>(kernel::gemm_rows_kernel<T, Math>, params, kBytes, stream);
 }
 
 // launch(cuda::std::type_identity<Instruction>{}) with the tensor-core instruction T and `math`
@@ -512,9 +517,10 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
   kernel::GemmParams<T> params;
   static_cast<kernel::ConvParams<T>&>(params) = conv;
   params.weights = weights;
-  // The four-stage 3xTF32 and double tiles pass 48 KiB.
-  return launch_tiles<Math>(kernel::gemm_kernel<T, Math>, params,
-                            kernel::gemm_shared_bytes<Math>(), stream);
+  // Most tiles pass 48 KiB (the four-stage 3xTF32 and double stages, the epilogue's tile).
+  constexpr size_t kBytes = kernel::gemm_shared_bytes<Math>();
+  static_assert(kBytes <= kPortableBlockSharedBytes, "the tile launches on every supported GPU");
+  return launch_tiles<Math>(kernel::gemm_kernel<T, Math>, params, kBytes, stream);
 }
 
 // A tensor-core tile shape with the instruction T and `math` call for.

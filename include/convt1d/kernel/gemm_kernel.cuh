@@ -120,14 +120,23 @@ __device__ __forceinline__ void async_pipeline(int64_t stages, Copy&& copy, Mult
 // A block's shared memory: the main loop's stages, then, once they are done with, the
 // epilogue's copy of the tile (store_tile()), in rows one 16-byte chunk longer than the tile's
 // so that the rows a fragment writes at once start in different banks (where the Math policy
-// stages its epilogue: kStagedEpilogue). The tile is the larger member for most float tiles
-// (about 66 KiB for 128 x 128 and 64 x 256); the rest of the multiprocessor's shared memory is
-// the L1 cache.
+// stages its epilogue: kStagedEpilogue, and the tile fits kPortableTileBytes). The tile is the
+// larger member for most float tiles (about 66 KiB for 128 x 128 and 64 x 256); the rest of the
+// multiprocessor's shared memory is the L1 cache.
+//
+// kPortableTileBytes: a block may opt in to 99 KiB of shared memory on sm_86 and sm_89 (163 KiB
+// on sm_80, 227 KiB on sm_90); tiles larger than 96 KiB (the 64 x 256 double tile: 132 KiB)
+// store where their accumulators lie instead, so that every kernel launches on every supported
+// GPU.
+inline constexpr size_t kPortableTileBytes = 96 * 1024;
+
 template <class Math>
 union GemmSharedStorage {
   using Acc = cuda::std::remove_all_extents_t<decltype(Math::Accumulators::value)>;
   static constexpr int kPitch = Math::kBlockPositions + 16 / static_cast<int>(sizeof(Acc));
-  static constexpr bool kTile = Math::kStagedEpilogue;
+  static constexpr bool kTile =
+      Math::kStagedEpilogue &&
+      sizeof(Acc) * Math::kBlockChannels * kPitch <= kPortableTileBytes;
   typename Math::Stage stages[Math::kStages];
   Acc tile[kTile ? Math::kBlockChannels : 1][kTile ? kPitch : 1];
 };
@@ -156,8 +165,8 @@ __device__ __forceinline__ GemmSharedStorage<Math>& gemm_shared_storage(unsigned
 // consecutive threads taking consecutive positions: their stores to y are consecutive where the
 // stride is 1, evenly spaced elsewhere (a phase's positions lie stride apart in y). Called by
 // every thread of the block after the barrier that ends the main loop; ends on a barrier, so the
-// next tile's copies may refill the stages. Math::kStagedEpilogue false: each accumulator is
-// stored where it lies instead, with no barrier.
+// next tile's copies may refill the stages. Without the tile (GemmSharedStorage::kTile false),
+// each accumulator is stored where it lies instead, with no barrier.
 template <class Math, class T>
 __device__ __forceinline__ void store_tile(const GemmParams<T>& params, const GemmTilePlace& place,
                                            const typename Math::Accumulators& accumulators,
@@ -165,7 +174,7 @@ __device__ __forceinline__ void store_tile(const GemmParams<T>& params, const Ge
   using Acc = detail::accumulator_t<T>;
   static_assert(cuda::std::is_same_v<Acc, typename GemmSharedStorage<Math>::Acc>,
                 "the tile is held as the accumulators are");
-  if constexpr (!Math::kStagedEpilogue) {
+  if constexpr (!GemmSharedStorage<Math>::kTile) {
     // Each accumulator stored where it lies.
     Math::for_each(accumulators, thread, [&](int row, int column, Acc value) {
       const int64_t co = place.channel_begin + row;
