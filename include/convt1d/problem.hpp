@@ -33,10 +33,11 @@ enum class MathMode : int32_t { kExact = 0, kTF32 = 1, k3xTF32 = 2 };
 //              y). With at least workspace_size<T>(problem, math) bytes (convt1d.cuh), the
 //              call first rearranges operands there: on tensor cores, for layers with 1024
 //              and more multiply-adds per input element (384 on large inputs, outside
-//              3xTF32), a copy of x and w with the input channels contiguous; otherwise, where weight reads would waste most of each
-//              memory sector (stride 3 and more), the weights in a per-phase layout. Without
-//              one, the call reads x and w as they are, with the same result up to the order
-//              of the float sums. nullptr with workspace_bytes 0 means none.
+//              3xTF32), a copy of x and w with the input channels contiguous; otherwise,
+//              where weight reads would waste most of each memory sector (stride 3 and
+//              more), the weights in a per-phase layout. Without one, the call reads x and
+//              w as they are, with the same result up to the order of the float sums.
+//              nullptr with workspace_bytes 0 means none.
 struct Options {
   MathMode math = MathMode::kExact;
   void* workspace = nullptr;

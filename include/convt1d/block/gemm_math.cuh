@@ -10,7 +10,8 @@
 //                        the register-staged pipeline;
 //   Accumulators, multiply(stage, accumulators), for_each(accumulators, f(row, column, value))
 //                        and the tile's sizes and thread count;
-//   kStagedEpilogue      whether the epilogue goes through shared memory (store_tile()).
+//   kStagedEpilogue      whether the epilogue goes through shared memory (store_tile()), where
+//                        the staged tile fits (kernel::kPortableTileBytes).
 //
 //   SimtMath  float/double FMAs: each thread an outer product of kThreadChannels weights and
 //             kThreadPositions inputs per reduction step, like an SGEMM main loop.
@@ -152,8 +153,8 @@ struct MmaMath {
   using Word = uint32_t;
   using Staged = typename Instruction::Staged;
   static constexpr int kPack = Instruction::kPack;
-  // The epilogue goes through shared memory (kernel/gemm_kernel.cuh, store_tile()): on every
-  // tensor-core tile it was faster, by up to 1.7x (docs/tuning.md, T9).
+  // The epilogue goes through shared memory (kernel/gemm_kernel.cuh, store_tile()): faster on
+  // every GEMM shape of the bench, 1.03-2.2x (docs/tuning.md, T9).
   static constexpr bool kStagedEpilogue = true;
   // Rows of kBlockChannels + 8 words: the eight rows g of a fragment read (row t, column g),
   // banks 8t + g, all different.

@@ -21,10 +21,10 @@
 namespace convt1d::detail {
 
 // The instantiated tile shapes: 8 x 8 accumulators per thread where the channels fill them,
-// residency chosen so that float tiles fit their registers without spilling. The 128 x 128 FMA
-// tile stores its accumulators where they lie: through shared memory it was 3-12% slower on
-// every public shape measured (H200, docs/tuning.md, T9), the other FMA tiles 3-78% faster on
-// most.
+// residency chosen so that float tiles fit their registers (a few spill some bytes, mostly in
+// the per-tile set-up: docs/tuning.md, T9). The 128 x 128 FMA tile stores its accumulators where
+// they lie: through shared memory it was 2-14% slower on 10 of the 11 public shapes measured
+// (H200, docs/tuning.md, T9), the other FMA tiles up to 1.8x faster on most.
 using GemmLarge = GemmTile<128, 128, 8, 8, 8, 2, false>;  // 256 threads, <= 128 registers
 using GemmMedium = GemmTile<64, 128, 8, 8, 8, 3>;   // 128 threads, <= 168 registers
 using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 registers
@@ -306,8 +306,8 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
       {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6, cost, packed)},
       {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7, cost, packed)},
       {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85, cost, packed)},
-      // On equal estimates 128 x 128 before 64 x 256: faster on the tied public shapes (kb64,
-      // dac_up1, dac_up3, hifigan_up1; H200, docs/tuning.md, T9).
+      // On equal estimates 128 x 128 before 64 x 256: as fast or faster on the tied public
+      // shapes (kb64, hifigan_up1, dac_up1, dac_up3, encodec_up1; H200, docs/tuning.md, T9).
       {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0, cost, packed)},
       {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 1.0, cost, packed)},
   };
@@ -325,8 +325,8 @@ inline Status last_launch_status() {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
-// The most dynamic shared memory a block may opt in to on every GPU convt1d supports (sm_86 and
-// sm_89: 99 KiB; sm_80: 163 KiB; sm_90: 227 KiB).
+// The most dynamic shared memory a block may opt in to on every GPU convt1d supports (sm_86,
+// sm_89 and sm_120: 99 KiB; sm_80 and sm_87: 163 KiB; sm_90 and sm_100: 227 KiB).
 inline constexpr size_t kPortableBlockSharedBytes = 99 * 1024;
 
 // Lets `kernel` launch with `bytes` of dynamic shared memory: past the 48 KiB any launch may use,

@@ -121,11 +121,12 @@ __device__ __forceinline__ void async_pipeline(int64_t stages, Copy&& copy, Mult
 // epilogue's copy of the tile (store_tile()), in rows one 16-byte chunk longer than the tile's
 // so that the rows a fragment writes at once start in different banks (where the Math policy
 // stages its epilogue: kStagedEpilogue, and the tile fits kPortableTileBytes). The tile is the
-// larger member for most float tiles (about 66 KiB for 128 x 128 and 64 x 256); the rest of the
-// multiprocessor's shared memory is the L1 cache.
+// larger member for the register-staged and FMA tiles of 64 x 128, 64 x 256 and 128 x 128 (about
+// 66 KiB for the last two in float), the stages elsewhere; the rest of the multiprocessor's
+// shared memory is the L1 cache.
 //
 // kPortableTileBytes: a block may opt in to 99 KiB of shared memory on sm_86 and sm_89 (163 KiB
-// on sm_80, 227 KiB on sm_90); tiles larger than 96 KiB (the 64 x 256 double tile: 132 KiB)
+// on sm_80, 227 KiB on sm_90); tiles larger than 96 KiB (the 64 x 256 double tile: 129 KiB)
 // store where their accumulators lie instead, so that every kernel launches on every supported
 // GPU.
 inline constexpr size_t kPortableTileBytes = 96 * 1024;
@@ -155,6 +156,42 @@ __device__ __forceinline__ GemmSharedStorage<Math>& gemm_shared_storage(unsigned
   const auto address = static_cast<size_t>(__cvta_generic_to_shared(base));
   const size_t offset = (kAlignment - address % kAlignment) % kAlignment;
   return *reinterpret_cast<GemmSharedStorage<Math>*>(base + offset);
+}
+
+// store_tile()'s staged form (GemmSharedStorage::kTile): the accumulators into shared.tile, a
+// barrier, each thread one column of it down the rows into y, a barrier.
+template <class Math, class T>
+__device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
+                                                  const GemmTilePlace& place,
+                                                  const typename Math::Accumulators& accumulators,
+                                                  int thread, GemmSharedStorage<Math>& shared) {
+  using Acc = detail::accumulator_t<T>;
+  constexpr int kPositions = Math::kBlockPositions;
+  static_assert(Math::kThreads % kPositions == 0, "each thread stores one column of the tile");
+  constexpr int kRowStep = Math::kThreads / kPositions;  // rows between a thread's stores
+
+  Math::for_each(accumulators, thread,
+                 [&](int row, int column, Acc value) { shared.tile[row][column] = value; });
+  __syncthreads();
+
+  const int column = thread % kPositions, first_row = thread / kPositions;
+  if (place.first_local_m + column < place.phase.m_count) {
+    const int64_t channel_rows = params.out_per_group - place.channel_begin;  // rows inside y
+    const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
+    const int64_t stride = params.geometry.stride;
+    T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
+                 (place.m_begin + column) * stride + place.r - params.geometry.padding;
+#pragma unroll 4
+    for (int row = first_row; row < Math::kBlockChannels; row += kRowStep) {
+      if (row >= channel_rows) break;
+      Acc value = shared.tile[row][column];
+      if (params.bias != nullptr) {
+        value += detail::load_as_accumulator(params.bias + first_channel + row);
+      }
+      y[row * params.out_length] = detail::from_accumulator<T>(value);
+    }
+  }
+  __syncthreads();
 }
 
 // The epilogue: bias, conversion, and the store of the tile's outputs, through
@@ -188,34 +225,9 @@ __device__ __forceinline__ void store_tile(const GemmParams<T>& params, const Ge
       params.y[(place.n * params.out_channels + channel) * params.out_length + j] =
           detail::from_accumulator<T>(value);
     });
-    return;
+  } else {
+    store_staged_tile<Math>(params, place, accumulators, thread, shared);
   }
-  constexpr int kPositions = Math::kBlockPositions;
-  static_assert(Math::kThreads % kPositions == 0, "each thread stores one column of the tile");
-  constexpr int kRowStep = Math::kThreads / kPositions;  // rows between a thread's stores
-
-  Math::for_each(accumulators, thread,
-                 [&](int row, int column, Acc value) { shared.tile[row][column] = value; });
-  __syncthreads();
-
-  const int column = thread % kPositions, first_row = thread / kPositions;
-  if (place.first_local_m + column < place.phase.m_count) {
-    const int64_t channel_rows = params.out_per_group - place.channel_begin;  // rows inside y
-    const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
-    const int64_t stride = params.geometry.stride;
-    T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
-                 (place.m_begin + column) * stride + place.r - params.geometry.padding;
-#pragma unroll 4
-    for (int row = first_row; row < Math::kBlockChannels; row += kRowStep) {
-      if (row >= channel_rows) break;
-      Acc value = shared.tile[row][column];
-      if (params.bias != nullptr) {
-        value += detail::load_as_accumulator(params.bias + first_channel + row);
-      }
-      y[row * params.out_length] = detail::from_accumulator<T>(value);
-    }
-  }
-  __syncthreads();
 }
 
 template <class T, class Math>
