@@ -7,8 +7,8 @@ namespace convt1d {
 // kBlockPositions output positions of one phase, reducing over kBlockReduction input channels
 // per shared-memory stage; each thread owns kThreadChannels x kThreadPositions accumulators.
 // StagedEpilogue: the tile's outputs go to y through shared memory (kernel/gemm_kernel.cuh,
-// store_tile(); where the staged tile fits kernel::kPortableTileBytes), or each thread stores
-// its accumulators where they lie.
+// store_tile(); where the staged tile fits kernel::kPortableBlockSharedBytes), or each thread
+// stores its accumulators where they lie.
 template <int BlockChannels, int BlockPositions, int BlockReduction, int ThreadChannels,
           int ThreadPositions, int MinBlocksPerMultiprocessor, bool StagedEpilogue = true>
 struct GemmTile {

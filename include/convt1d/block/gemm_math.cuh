@@ -11,7 +11,7 @@
 //   Accumulators, multiply(stage, accumulators), for_each(accumulators, f(row, column, value))
 //                        and the tile's sizes and thread count;
 //   kStagedEpilogue      whether the epilogue goes through shared memory (store_tile()), where
-//                        the staged tile fits (kernel::kPortableTileBytes).
+//                        the staged tile fits (kernel::kPortableBlockSharedBytes).
 //
 //   SimtMath  float/double FMAs: each thread an outer product of kThreadChannels weights and
 //             kThreadPositions inputs per reduction step, like an SGEMM main loop.

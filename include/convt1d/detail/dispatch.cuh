@@ -325,10 +325,6 @@ inline Status last_launch_status() {
   return error == cudaSuccess ? Status::kSuccess : make_cuda_status(static_cast<int>(error));
 }
 
-// The most dynamic shared memory a block may opt in to on every GPU convt1d supports (sm_86,
-// sm_89 and sm_120: 99 KiB; sm_80 and sm_87: 163 KiB; sm_90 and sm_100: 227 KiB).
-inline constexpr size_t kPortableBlockSharedBytes = 99 * 1024;
-
 // Lets `kernel` launch with `bytes` of dynamic shared memory: past the 48 KiB any launch may use,
 // a kernel must opt in first.
 template <class Kernel>
@@ -446,28 +442,29 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
 }
 
 // Launches `kernel`, a phase-GEMM kernel of Math's tile, with one block per tile of `params`
-// (whose tiling it fills in) and `shared_bytes` of dynamic shared memory.
-template <class Math, class Params>
-Status launch_tiles(void (*kernel)(Params), Params params, size_t shared_bytes,
-                    cudaStream_t stream) {
+// (whose tiling it fills in) and kSharedBytes of dynamic shared memory, which must fit every
+// supported GPU (kernel::kPortableBlockSharedBytes).
+template <class Math, size_t kSharedBytes, class Params>
+Status launch_tiles(void (*kernel)(Params), Params params, cudaStream_t stream) {
+  static_assert(kSharedBytes <= kernel::kPortableBlockSharedBytes,
+                "the tile launches on every supported GPU");
   const GemmTiling tiling =
       gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry);
   params.channel_tiles = tiling.channel_tiles;
   params.position_tiles = tiling.position_tiles;
   params.total_tiles = tiling.total_tiles;
-  if (Status status = allow_shared_memory(kernel, shared_bytes); status != Status::kSuccess) {
+  if (Status status = allow_shared_memory(kernel, kSharedBytes); status != Status::kSuccess) {
     return status;
   }
-  kernel<<<grid_for(params.total_tiles), Math::kThreads, shared_bytes, stream>>>(params);
+  kernel<<<grid_for(params.total_tiles), Math::kThreads, kSharedBytes, stream>>>(params);
   return last_launch_status();
 }
 
 // The rows kernel with Math's tile; `params` has its operands (prepare_rows()).
 template <class T, class Math>
 Status launch_gemm_rows(const kernel::RowGemmParams<T>& params, cudaStream_t stream) {
-  constexpr size_t kBytes = kernel::gemm_shared_bytes<Math, Math::kStageAlignment>();
-  static_assert(kBytes <= kPortableBlockSharedBytes, "the tile launches on every supported GPU");
-  return launch_tiles<Math>(kernel::gemm_rows_kernel<T, Math>, params, kBytes, stream);
+  return launch_tiles<Math, kernel::gemm_shared_bytes<Math, Math::kStageAlignment>()>(
+      kernel::gemm_rows_kernel<T, Math>, params, stream);
 }
 
 // launch(cuda::std::type_identity<Instruction>{}) with the tensor-core instruction T and `math`
@@ -518,9 +515,8 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
   static_cast<kernel::ConvParams<T>&>(params) = conv;
   params.weights = weights;
   // Most tiles pass 48 KiB (the four-stage 3xTF32 and double stages, the epilogue's tile).
-  constexpr size_t kBytes = kernel::gemm_shared_bytes<Math>();
-  static_assert(kBytes <= kPortableBlockSharedBytes, "the tile launches on every supported GPU");
-  return launch_tiles<Math>(kernel::gemm_kernel<T, Math>, params, kBytes, stream);
+  return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(kernel::gemm_kernel<T, Math>,
+                                                                params, stream);
 }
 
 // A tensor-core tile shape with the instruction T and `math` call for.

@@ -120,16 +120,17 @@ __device__ __forceinline__ void async_pipeline(int64_t stages, Copy&& copy, Mult
 // A block's shared memory: the main loop's stages, then, once they are done with, the
 // epilogue's copy of the tile (store_tile()), in rows one 16-byte chunk longer than the tile's
 // so that the rows a fragment writes at once start in different banks (where the Math policy
-// stages its epilogue: kStagedEpilogue, and the tile fits kPortableTileBytes). The tile is the
-// larger member for the register-staged and FMA tiles of 64 x 128, 64 x 256 and 128 x 128 (about
-// 66 KiB for the last two in float), the stages elsewhere; the rest of the multiprocessor's
-// shared memory is the L1 cache.
+// stages its epilogue, kStagedEpilogue, and the tile fits kPortableBlockSharedBytes). The tile is
+// the larger member for the register-staged and FMA tiles of 64 x 128, 64 x 256 and 128 x 128
+// (about 66 KiB for the last two in float), the stages elsewhere; the rest of the
+// multiprocessor's shared memory is the L1 cache.
 //
-// kPortableTileBytes: a block may opt in to 99 KiB of shared memory on sm_86 and sm_89 (163 KiB
-// on sm_80, 227 KiB on sm_90); tiles larger than 96 KiB (the 64 x 256 double tile: 129 KiB)
-// store where their accumulators lie instead, so that every kernel launches on every supported
-// GPU.
-inline constexpr size_t kPortableTileBytes = 96 * 1024;
+// kPortableBlockSharedBytes: the most dynamic shared memory a block may opt in to on every GPU
+// convt1d supports (sm_86, sm_89 and sm_120: 99 KiB; sm_80 and sm_87: 163 KiB; sm_90 and sm_100:
+// 227 KiB). Tiles larger than that (the 64 x 256 double tile: 129 KiB) store where their
+// accumulators lie instead, and every launch checks its whole storage against it
+// (detail::launch_tiles()), so that every kernel launches on every supported GPU.
+inline constexpr size_t kPortableBlockSharedBytes = 99 * 1024;
 
 template <class Math>
 union GemmSharedStorage {
@@ -137,7 +138,7 @@ union GemmSharedStorage {
   static constexpr int kPitch = Math::kBlockPositions + 16 / static_cast<int>(sizeof(Acc));
   static constexpr bool kTile =
       Math::kStagedEpilogue &&
-      sizeof(Acc) * Math::kBlockChannels * kPitch <= kPortableTileBytes;
+      sizeof(Acc) * Math::kBlockChannels * kPitch <= kPortableBlockSharedBytes;
   typename Math::Stage stages[Math::kStages];
   Acc tile[kTile ? Math::kBlockChannels : 1][kTile ? kPitch : 1];
 };
