@@ -209,11 +209,17 @@ constexpr int64_t row_operands_bytes(const Problem& p, int element_bytes) {
   return bytes;
 }
 
+// Whether conv_transpose1d<T> under `math` runs the tensor-core rows kernel, given a workspace.
+template <class T>
+constexpr bool uses_rows_kernel(const Problem& p, MathMode math) {
+  return uses_tensor_cores<T>(math) && rows_pay<T>(p, math);
+}
+
 // Workspace bytes conv_transpose1d<T> uses under `math` (see workspace_size()).
 template <class T>
 constexpr int64_t workspace_bytes(const Problem& p, MathMode math) {
-  return uses_tensor_cores<T>(math) && rows_pay<T>(p, math) ? row_operands_bytes(p, sizeof(T))
-                                                   : packed_weights_bytes(p, sizeof(T));
+  return uses_rows_kernel<T>(p, math) ? row_operands_bytes(p, sizeof(T))
+                                      : packed_weights_bytes(p, sizeof(T));
 }
 
 // Estimated time of a phase-GEMM tile shape, in arbitrary units: the waves of tiles the GPU
@@ -271,7 +277,7 @@ template <class T>
 constexpr KernelChoice select_config(const Problem& p, int multiprocessors, MathMode math,
                                      bool packed) {
   if (uses_direct_kernel(p)) return KernelChoice::kDirect;
-  const bool rows = packed && uses_tensor_cores<T>(math) && rows_pay<T>(p, math);
+  const bool rows = packed && uses_rows_kernel<T>(p, math);
   const MathCost cost = math_cost<T>(math, rows);
   // Candidates run from small tiles to large: on equal estimates the smaller tile wins (more
   // blocks, less padding).
@@ -609,8 +615,7 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
   // rows kernel on operands prepared there, and the others that pack their weights do.
   const bool with_workspace =
       options.workspace != nullptr && workspace_bytes<T>(problem, options.math) > 0;
-  const bool rows = with_workspace && uses_tensor_cores<T>(options.math) &&
-                    rows_pay<T>(problem, options.math);
+  const bool rows = with_workspace && uses_rows_kernel<T>(problem, options.math);
   const KernelChoice choice =
       select_config<T>(problem, multiprocessors, options.math, with_workspace);
   if (choice == KernelChoice::kDirect) {
