@@ -8,10 +8,14 @@
 //    words, so the reads down a column hit 32 different banks.
 //  - transpose_chunks(): the same in 16-byte chunks, for tiles whose source rows lie whole and
 //    16-byte aligned in memory: a fifth of the instructions per element, which is what bounds the
-//    element-wise form (measured on an H200: 78% of the SM's issue slots at 2 TB/s).
+//    element-wise form (measured on an H200: 78% of the SM's issue slots at 2 TB/s);
+//  - transpose_chunks_async(): the chunk form over several tiles side by side, the source chunks
+//    copied by cp.async, so that more of them are in flight per thread than registers allow.
 #pragma once
 
 #include <cstdint>
+
+#include "../thread/async_copy.cuh"
 
 namespace convt1d::block {
 
@@ -62,19 +66,48 @@ struct TransposeChunks {
   static constexpr int kPerThread = kTransposeTile * kChunks / kTransposeThreads;
 };
 
-template <class T>
+template <class T, int Tiles = 1>
 struct TransposeChunkStorage {
-  // Row r holds source row r; its chunk k sits at slot k ^ (r / kElements % kChunks), so that
-  // both the chunk writes along a row and the element reads down a column are free of bank
-  // conflicts (two-way for 32-bit elements, more for 64-bit ones, which the rows operands never
-  // are: double only compiles).
-  uint4 tile[kTransposeTile][TransposeChunks<T>::kChunks];
+  // kTiles 64 x 64 tiles side by side along the source rows. Row r of a tile holds source row r;
+  // its chunk k sits at slot k ^ (r / kElements % kChunks), so that both the chunk writes along a
+  // row and the element reads down a column are free of bank conflicts (two-way for 32-bit
+  // elements, more for 64-bit ones, which the rows operands never are: double only compiles).
+  static constexpr int kTiles = Tiles;
+  uint4 tile[kTiles][kTransposeTile][TransposeChunks<T>::kChunks];
 
   __device__ __forceinline__ static int slot(int row, int chunk) {
     using Chunks = TransposeChunks<T>;
     return chunk ^ (row / Chunks::kElements % Chunks::kChunks);
   }
 };
+
+// The second half of the chunk transposes below, once the source rows are in `storage`: each
+// column c (c < kTiles * 64) written through store(c, k, chunk), chunk k holding rows
+// kElements * k and on packed in 16 bytes. Lanes with consecutive k write one column's chunks
+// side by side: coalesced stores.
+template <class T, int kTiles, class Store>
+__device__ __forceinline__ void store_chunk_columns(const TransposeChunkStorage<T, kTiles>& storage,
+                                                    Store&& store) {
+  using Chunks = TransposeChunks<T>;
+  constexpr int kElements = Chunks::kElements, kChunks = Chunks::kChunks;
+  const int thread = static_cast<int>(threadIdx.x);
+  // Two chunks at a time: all at once, their shared-memory reads would hold the registers.
+#pragma unroll 2
+  for (int q = 0; q < kTiles * Chunks::kPerThread; ++q) {
+    const int index = thread + q * kTransposeThreads;
+    const int column = index / kChunks, k = index % kChunks;
+    const int tile = column / kTransposeTile, c = column % kTransposeTile;
+    uint4 chunk;
+    T* elements = reinterpret_cast<T*>(&chunk);
+#pragma unroll
+    for (int e = 0; e < kElements; ++e) {
+      const int r = k * kElements + e;
+      const uint4& source = storage.tile[tile][r][storage.slot(r, c / kElements)];
+      elements[e] = reinterpret_cast<const T*>(&source)[c % kElements];
+    }
+    store(column, k, chunk);
+  }
+}
 
 // load(r, k) gives chunk k (columns kElements * k and on) of source row r, as 16 bytes (zeros
 // where there is no row); store(c, k, chunk) writes the elements of rows kElements * k and on of
@@ -84,7 +117,7 @@ template <class T, class Load, class Store>
 __device__ __forceinline__ void transpose_chunks(TransposeChunkStorage<T>& storage, Load&& load,
                                                  Store&& store) {
   using Chunks = TransposeChunks<T>;
-  constexpr int kElements = Chunks::kElements, kChunks = Chunks::kChunks;
+  constexpr int kChunks = Chunks::kChunks;
   const int thread = static_cast<int>(threadIdx.x);
   uint4 staged[Chunks::kPerThread];
 #pragma unroll
@@ -96,31 +129,44 @@ __device__ __forceinline__ void transpose_chunks(TransposeChunkStorage<T>& stora
   for (int q = 0; q < Chunks::kPerThread; ++q) {
     const int index = thread + q * kTransposeThreads;
     const int r = index / kChunks, k = index % kChunks;
-    storage.tile[r][storage.slot(r, k)] = staged[q];
+    storage.tile[0][r][storage.slot(r, k)] = staged[q];
   }
   __syncthreads();
-  // Lanes with consecutive k write one column's chunks side by side: coalesced stores.
+  store_chunk_columns(storage, store);
+}
+
+// transpose_chunks() over kTiles tiles side by side along the source rows (kTiles * kChunks
+// chunks a row), the source chunks copied to shared memory asynchronously (cp.async), so that
+// all of a thread's kTiles * kPerThread copies are in flight at once without holding registers:
+// source(r, k) is the address of chunk k of row r, valid(r) whether row r exists (zeros where
+// not; source(r, k) must still be a global address then). The caller synchronizes before the
+// storage is reused.
+template <class T, int kTiles, class Source, class Valid, class Store>
+__device__ __forceinline__ void transpose_chunks_async(TransposeChunkStorage<T, kTiles>& storage,
+                                                       Source&& source, Valid&& valid,
+                                                       Store&& store) {
+  using Chunks = TransposeChunks<T>;
+  constexpr int kChunks = Chunks::kChunks;
+  constexpr int kRowChunks = kTiles * kChunks;
+  const int thread = static_cast<int>(threadIdx.x);
 #pragma unroll
-  for (int q = 0; q < Chunks::kPerThread; ++q) {
+  for (int q = 0; q < kTiles * Chunks::kPerThread; ++q) {
     const int index = thread + q * kTransposeThreads;
-    const int c = index / kChunks, k = index % kChunks;
-    uint4 chunk;
-    T* elements = reinterpret_cast<T*>(&chunk);
-#pragma unroll
-    for (int e = 0; e < kElements; ++e) {
-      const int r = k * kElements + e;
-      const uint4& source = storage.tile[r][storage.slot(r, c / kElements)];
-      elements[e] = reinterpret_cast<const T*>(&source)[c % kElements];
-    }
-    store(c, k, chunk);
+    const int r = index / kRowChunks, k = index % kRowChunks;
+    thread::copy_async<16>(&storage.tile[k / kChunks][r][storage.slot(r, k % kChunks)],
+                           source(r, k), valid(r));
   }
+  thread::commit();
+  thread::wait_prior<0>();
+  __syncthreads();
+  store_chunk_columns(storage, store);
 }
 
 // The shared memory of either transpose, for the kernels that choose one per tile.
-template <class T>
+template <class T, int kTiles = 1>
 union TransposeSharedStorage {
   TransposeStorage<T> elements;
-  TransposeChunkStorage<T> chunks;
+  TransposeChunkStorage<T, kTiles> chunks;
 };
 
 }  // namespace convt1d::block

@@ -415,7 +415,8 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   inputs.in_channels = p.in_channels;
   inputs.in_per_group = weights.in_per_group;
   inputs.channel_tiles = weights.channel_tiles;
-  inputs.position_tiles = (shape.in_length + kTile - 1) / kTile;
+  constexpr int64_t kInputSpan = kTile * kernel::kInputRowsTiles<T>;  // positions of a tile
+  inputs.position_tiles = (shape.in_length + kInputSpan - 1) / kInputSpan;
   inputs.shape = shape;
   inputs.chunked_rows =
       is_aligned(x, 16) && shape.in_length * static_cast<int64_t>(sizeof(T)) % 16 == 0;

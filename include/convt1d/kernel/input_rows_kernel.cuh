@@ -2,11 +2,11 @@
 // channels per position), in the caller's workspace, before a launch of the tensor-core rows
 // kernel (gemm_rows_kernel.cuh).
 //
-// Mapping. A block transposes 64 x 64 tiles of (channels x positions) of one (batch, group)
-// through shared memory (block/transpose.cuh): it reads rows of x (consecutive positions:
-// coalesced) and writes rows of the result (consecutive channels: coalesced), in 16-byte chunks
-// where x's rows start on 16-byte boundaries and the tile covers 64 positions, element by
-// element elsewhere. Padding channels are written as zeros.
+// Mapping. A block transposes tiles of 64 channels x kInputRowsTiles<T> * 64 positions of one
+// (batch, group) through shared memory (block/transpose.cuh): it reads rows of x (consecutive
+// positions: coalesced) and writes rows of the result (consecutive channels: coalesced), in
+// 16-byte chunks where x's rows start on 16-byte boundaries and the tile lies inside them,
+// element by element, 64 positions at a time, elsewhere. Padding channels are written as zeros.
 #pragma once
 
 #include <cstdint>
@@ -23,22 +23,35 @@ struct InputRowsParams {
   const T* x = nullptr;
   T* rows = nullptr;
   int64_t in_channels = 0, in_per_group = 0;
-  int64_t channel_tiles = 0, position_tiles = 0;  // tiles over shape.channels and in_length
+  // Tiles over shape.channels (64 each) and in_length (kInputRowsTiles<T> * 64 each).
+  int64_t channel_tiles = 0, position_tiles = 0;
   bool chunked_rows = false;  // x's rows are whole 16-byte chunks from a 16-byte-aligned start
   detail::RowShape shape;
 };
+
+// 64 x 64 tiles a block transposes at once along x's rows where they lie whole in 16-byte
+// chunks (block::transpose_chunks_async()): 32 KB of shared memory, 8 chunk copies in flight
+// per thread for 16-bit and float rows, where one tile at a time through registers kept 2 and
+// moved large inputs at about 2.1 TB/s on an H200 (docs/tuning.md, T8).
+template <class T>
+inline constexpr int kInputRowsTiles =
+    32 * 1024 / static_cast<int>(sizeof(block::TransposeChunkStorage<T>)) > 1
+        ? 32 * 1024 / static_cast<int>(sizeof(block::TransposeChunkStorage<T>))
+        : 1;
 
 template <class T, bool kRoundToTf32>
 __global__ void __launch_bounds__(kRowsCopyThreads, kInputRowsBlocksPerMultiprocessor)
     input_rows_kernel(const __grid_constant__ InputRowsParams<T> params) {
   constexpr int kTile = block::kTransposeTile;
-  __shared__ block::TransposeSharedStorage<T> storage;
+  constexpr int kTiles = kInputRowsTiles<T>;
+  constexpr int kSpan = kTiles * kTile;  // positions of a block's tile
+  __shared__ block::TransposeSharedStorage<T, kTiles> storage;
   const detail::RowShape& shape = params.shape;
   const T zero = detail::from_accumulator<T>(detail::accumulator_t<T>(0));
   const int64_t tiles = shape.batch * shape.groups * params.channel_tiles * params.position_tiles;
   for (int64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
     int64_t rest = tile;
-    const int64_t t0 = rest % params.position_tiles * kTile;
+    const int64_t t0 = rest % params.position_tiles * kSpan;
     rest /= params.position_tiles;
     const int64_t c0 = rest % params.channel_tiles * kTile;
     const int64_t row_set = rest / params.channel_tiles;  // n * groups + group
@@ -47,34 +60,41 @@ __global__ void __launch_bounds__(kRowsCopyThreads, kInputRowsBlocksPerMultiproc
         params.x + (n * params.in_channels + group * params.in_per_group + c0) * shape.in_length +
         t0;
     T* destination = params.rows + (row_set * shape.in_length + t0) * shape.channels + c0;
-    if (params.chunked_rows && t0 + kTile <= shape.in_length) {
+    if (params.chunked_rows && t0 + kSpan <= shape.in_length) {
       constexpr int kElements = block::TransposeChunks<T>::kElements;
-      block::transpose_chunks(
+      block::transpose_chunks_async(
           storage.chunks,
           [&](int c, int k) {
-            return c0 + c < params.in_per_group
-                       ? *reinterpret_cast<const uint4*>(source + c * shape.in_length +
-                                                         k * kElements)
-                       : uint4{};
+            return c0 + c < params.in_per_group ? source + c * shape.in_length + k * kElements
+                                                : params.x;
           },
+          [&](int c) { return c0 + c < params.in_per_group; },
           [&](int t, int k, uint4 chunk) {
             if (c0 + k * kElements >= shape.channels) return;
             *reinterpret_cast<uint4*>(destination + t * shape.channels + k * kElements) =
                 row_operand_chunk<T, kRoundToTf32>(chunk);
           });
     } else {
-      block::transpose_tile(
-          storage.elements,
-          [&](int c, int t) {
-            return c0 + c < params.in_per_group && t0 + t < shape.in_length
-                       ? source[c * shape.in_length + t]
-                       : zero;
-          },
-          [&](int t, int c, T value) {
-            if (t0 + t < shape.in_length && c0 + c < shape.channels) {
-              destination[t * shape.channels + c] = row_operand<T, kRoundToTf32>(value);
-            }
-          });
+      // The end of a row (or rows that are not whole chunks): 64 positions at a time, element
+      // by element.
+#pragma unroll 1
+      for (int part = 0; part < kTiles && t0 + part * kTile < shape.in_length; ++part) {
+        const int64_t first = part * kTile;  // from t0
+        if (part > 0) __syncthreads();       // the previous part is read out
+        block::transpose_tile(
+            storage.elements,
+            [&](int c, int t) {
+              return c0 + c < params.in_per_group && t0 + first + t < shape.in_length
+                         ? source[c * shape.in_length + first + t]
+                         : zero;
+            },
+            [&](int t, int c, T value) {
+              if (t0 + first + t < shape.in_length && c0 + c < shape.channels) {
+                destination[(first + t) * shape.channels + c] =
+                    row_operand<T, kRoundToTf32>(value);
+              }
+            });
+      }
     }
     __syncthreads();  // the next tile refills the shared tile
   }
