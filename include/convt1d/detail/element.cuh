@@ -39,6 +39,23 @@ __device__ __forceinline__ T from_accumulator(accumulator_t<T> value) {
   }
 }
 
+// first and second into address[0] and address[1] with one store; `address` is aligned to
+// 2 * sizeof(T).
+template <class T>
+__device__ __forceinline__ void store_pair(T* address, T first, T second) {
+  if constexpr (sizeof(T) == 2) {
+    unsigned short low = 0, high = 0;
+    memcpy(&low, &first, sizeof(T));
+    memcpy(&high, &second, sizeof(T));
+    *reinterpret_cast<unsigned int*>(address) = low | static_cast<unsigned int>(high) << 16;
+  } else if constexpr (cuda::std::is_same_v<T, float>) {
+    *reinterpret_cast<float2*>(address) = make_float2(first, second);
+  } else {
+    static_assert(cuda::std::is_same_v<T, double>, "16-bit, float or double elements");
+    *reinterpret_cast<double2*>(address) = make_double2(first, second);
+  }
+}
+
 // Read-only global load through the non-coherent cache, converted to the accumulator type.
 template <class T>
 __device__ __forceinline__ accumulator_t<T> load_as_accumulator(const T* address) {

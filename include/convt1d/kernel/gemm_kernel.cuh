@@ -160,7 +160,8 @@ __device__ __forceinline__ GemmSharedStorage<Math>& gemm_shared_storage(unsigned
 }
 
 // store_tile()'s staged form (GemmSharedStorage::kTile): the accumulators into shared.tile, a
-// barrier, each thread one column of it down the rows into y, a barrier.
+// barrier, each thread one column of it down the rows into y (two adjacent columns at once
+// where they are adjacent outputs in y, aligned), a barrier.
 template <class Math, class T>
 __device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
                                                   const GemmTilePlace& place,
@@ -175,21 +176,57 @@ __device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
                  [&](int row, int column, Acc value) { shared.tile[row][column] = value; });
   __syncthreads();
 
-  const int column = thread % kPositions, first_row = thread / kPositions;
-  if (place.first_local_m + column < place.phase.m_count) {
-    const int64_t channel_rows = params.out_per_group - place.channel_begin;  // rows inside y
-    const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
-    const int64_t stride = params.geometry.stride;
-    T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
-                 (place.m_begin + column) * stride + place.r - params.geometry.padding;
+  const int64_t channel_rows = params.out_per_group - place.channel_begin;  // rows inside y
+  const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
+  const int64_t stride = params.geometry.stride;
+  // Where y (the tile's first row and column) is aligned for it, and consecutive columns are
+  // consecutive outputs (stride 1), each thread stores two columns at once. The tile's first
+  // output, j = first_local_m, and its rows' starts are then all even.
+  const bool paired = stride == 1 && params.out_length % 2 == 0 &&
+                      reinterpret_cast<uintptr_t>(params.y) % (2 * sizeof(T)) == 0;
+  if (paired) {
+    static_assert(Math::kThreads % (kPositions / 2) == 0 && kPositions % 2 == 0,
+                  "each thread stores two columns of the tile");
+    constexpr int kPairRowStep = Math::kThreads / (kPositions / 2);
+    const int column = thread % (kPositions / 2) * 2, first_row = thread / (kPositions / 2);
+    const int64_t columns_left = place.phase.m_count - place.first_local_m - column;
+    if (columns_left > 0) {
+      T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
+                   place.m_begin + column - params.geometry.padding;
 #pragma unroll 4
-    for (int row = first_row; row < Math::kBlockChannels; row += kRowStep) {
-      if (row >= channel_rows) break;
-      Acc value = shared.tile[row][column];
-      if (params.bias != nullptr) {
-        value += detail::load_as_accumulator(params.bias + first_channel + row);
+      for (int row = first_row; row < Math::kBlockChannels; row += kPairRowStep) {
+        if (row >= channel_rows) break;
+        using AccPair = cuda::std::conditional_t<sizeof(Acc) == 4, float2, double2>;
+        const AccPair values = *reinterpret_cast<const AccPair*>(&shared.tile[row][column]);
+        Acc first = values.x, second = values.y;
+        if (params.bias != nullptr) {
+          const Acc bias = detail::load_as_accumulator(params.bias + first_channel + row);
+          first += bias;
+          second += bias;
+        }
+        T* const out = y + row * params.out_length;
+        if (columns_left > 1) {
+          detail::store_pair(out, detail::from_accumulator<T>(first),
+                             detail::from_accumulator<T>(second));
+        } else {
+          *out = detail::from_accumulator<T>(first);
+        }
       }
-      y[row * params.out_length] = detail::from_accumulator<T>(value);
+    }
+  } else {
+    const int column = thread % kPositions, first_row = thread / kPositions;
+    if (place.first_local_m + column < place.phase.m_count) {
+      T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
+                   (place.m_begin + column) * stride + place.r - params.geometry.padding;
+#pragma unroll 4
+      for (int row = first_row; row < Math::kBlockChannels; row += kRowStep) {
+        if (row >= channel_rows) break;
+        Acc value = shared.tile[row][column];
+        if (params.bias != nullptr) {
+          value += detail::load_as_accumulator(params.bias + first_channel + row);
+        }
+        y[row * params.out_length] = detail::from_accumulator<T>(value);
+      }
     }
   }
   __syncthreads();
