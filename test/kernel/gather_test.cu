@@ -578,7 +578,8 @@ size_t packed_bytes(const Problem& p) {
 // Partial channel and position tiles, input windows past both ends of x, several phases (one
 // of them without taps), groups, dilation, output padding, and reductions that end inside a
 // stage; for the packed weights also groups with several phases, phases whose taps share no
-// first tap with stride and dilation both above 1, and kernels shorter than the stride.
+// first tap with stride and dilation both above 1, and kernels shorter than the stride; and a
+// stride past the phases GemmParams lists (kernel::kPhaseTable), whose tiles work theirs out.
 // clang-format off
 constexpr Shape kTileEdgeShapes[] = {
     // name          N  C_in C_out  K  L_in stride padding output_padding dilation groups
@@ -591,8 +592,11 @@ constexpr Shape kTileEdgeShapes[] = {
     {"grouped_strided", 2, 48,  96,  7,  100,  4, 3, 1, 1, 2},
     {"dilated_strided", 1, 24,  40,  5,  120,  6, 2, 0, 4, 1},
     {"short_kernel",  1,  20,   36,  3,   90,  8, 1, 2, 1, 1},
+    {"stride20",      1,  24,   32, 40,   30, 20, 7, 3, 1, 1},
 };
 // clang-format on
+static_assert(kTileEdgeShapes[std::size(kTileEdgeShapes) - 1].stride > convt1d::kernel::kPhaseTable,
+              "the last shape has phases past the table");
 
 template <class T, class... Maths>
 void check_every_tile(MathMode math) {
@@ -688,7 +692,9 @@ TEST_CASE("gather: every tensor-core rows tile shape and math policy", "[gather]
 // multiply-adds per input element and more), with the workspace they ask for: partial tiles,
 // stride 1 with dilation, groups with output padding, a reduction that ends inside a stage, and
 // rows of whole 16-byte chunks (x's length a multiple of 8) copied by the chunked transposes,
-// with channels that end inside a chunk and inside a tile.
+// with channels that end inside a chunk and inside a tile, and rows long enough for several
+// multi-tile chunked copies and a tail, at stride 1 with output rows of even length (the
+// epilogue's paired stores).
 // clang-format off
 constexpr Shape kRowsShapes[] = {
     // name              N  C_in C_out  K  L_in stride padding output_padding dilation groups
@@ -696,6 +702,7 @@ constexpr Shape kRowsShapes[] = {
     {"dilated",          1,  24,  256,  4,   50,  1, 1, 0, 2, 1},
     {"grouped",          2,  64,  288,  8,   33,  8, 3, 5, 1, 2},
     {"chunked",          2, 100,  256,  4,  200,  2, 1, 0, 1, 1},
+    {"long",             1, 100,  256,  5,  600,  1, 0, 0, 1, 1},
 };
 // clang-format on
 

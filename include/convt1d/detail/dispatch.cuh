@@ -460,6 +460,9 @@ Status launch_tiles(void (*kernel)(Params), Params params, cudaStream_t stream) 
   params.channel_tiles = tiling.channel_tiles;
   params.position_tiles = tiling.position_tiles;
   params.total_tiles = tiling.total_tiles;
+  for (int64_t r = 0; r < params.geometry.stride && r < kernel::kPhaseTable; ++r) {
+    params.phases[r] = params.geometry.phase(r);
+  }
   if (Status status = allow_shared_memory(kernel, kSharedBytes); status != Status::kSuccess) {
     return status;
   }

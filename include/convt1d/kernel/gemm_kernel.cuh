@@ -44,6 +44,10 @@
 
 namespace convt1d::kernel {
 
+// Phases that GemmParams lists, worked out on the host (detail::launch_tiles()): every phase of
+// strides up to this; place_tile() works out the phases of larger strides itself.
+inline constexpr int kPhaseTable = 16;
+
 template <class T>
 struct GemmParams : ConvParams<T> {
   int64_t channel_tiles = 0;   // tiles over the output channels of one group
@@ -52,6 +56,7 @@ struct GemmParams : ConvParams<T> {
   // How ConvParams::w is laid out: PyTorch's layout, or packed per phase (then w points to the
   // packed copy in the workspace).
   detail::WeightLayout weights;
+  detail::Phase phases[kPhaseTable] = {};  // geometry.phase(r) for r < min(stride, kPhaseTable)
 };
 
 // Where tile number `tile` of a phase-GEMM launch lies: batch n, group, phase r, and its first
@@ -64,6 +69,13 @@ struct GemmTilePlace {
   int64_t m_begin;        // the same as a position m
   detail::Phase phase;
 };
+
+// geometry.phase(r), out of line: for the strides past GemmParams' table, so that the rare
+// path does not weigh on the registers of the kernels' main loops.
+__device__ __noinline__ inline detail::Phase phase_out_of_line(
+    const detail::PhaseGeometry& geometry, int64_t r) {
+  return geometry.phase(r);
+}
 
 // The place of `tile`, or false where the tile's phase is shorter than its first position (the
 // whole block skips it).
@@ -80,7 +92,9 @@ __device__ __forceinline__ bool place_tile(const GemmParams<T>& params, int64_t 
   rest /= params.position_tiles;
   place.group = rest % params.groups;
   place.n = rest / params.groups;
-  place.phase = geometry.phase(place.r);
+  // The table spares every block of every tile the phase's divisions.
+  place.phase =
+      place.r < kPhaseTable ? params.phases[place.r] : phase_out_of_line(geometry, place.r);
   place.m_begin = place.phase.first_m + place.first_local_m;
   return place.first_local_m < place.phase.m_count;
 }
