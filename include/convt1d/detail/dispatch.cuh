@@ -415,11 +415,12 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   inputs.in_channels = p.in_channels;
   inputs.in_per_group = weights.in_per_group;
   inputs.channel_tiles = weights.channel_tiles;
-  constexpr int64_t kInputSpan = kTile * kernel::kInputRowsTiles<T>;  // positions of a tile
-  inputs.position_tiles = (shape.in_length + kInputSpan - 1) / kInputSpan;
   inputs.shape = shape;
   inputs.chunked_rows =
       is_aligned(x, 16) && shape.in_length * static_cast<int64_t>(sizeof(T)) % 16 == 0;
+  // Positions of a tile (kernel/input_rows_kernel.cuh).
+  const int64_t input_span = inputs.chunked_rows ? kTile * kernel::kInputRowsTiles<T> : kTile;
+  inputs.position_tiles = (shape.in_length + input_span - 1) / input_span;
   const int64_t input_tiles =
       shape.batch * shape.groups * inputs.channel_tiles * inputs.position_tiles;
 

@@ -6,7 +6,8 @@
 // (batch, group) through shared memory (block/transpose.cuh): it reads rows of x (consecutive
 // positions: coalesced) and writes rows of the result (consecutive channels: coalesced), in
 // 16-byte chunks where x's rows start on 16-byte boundaries and the tile lies inside them,
-// element by element, 64 positions at a time, elsewhere. Padding channels are written as zeros.
+// element by element, 64 positions at a time, at the end of such rows; rows that are not whole
+// chunks go element by element in tiles of 64 positions. Padding channels are written as zeros.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ struct InputRowsParams {
   const T* x = nullptr;
   T* rows = nullptr;
   int64_t in_channels = 0, in_per_group = 0;
-  // Tiles over shape.channels (64 each) and in_length (kInputRowsTiles<T> * 64 each).
+  // Tiles over shape.channels (64 each) and in_length (kInputRowsTiles<T> * 64 each where the
+  // rows are chunked, 64 elsewhere).
   int64_t channel_tiles = 0, position_tiles = 0;
   bool chunked_rows = false;  // x's rows are whole 16-byte chunks from a 16-byte-aligned start
   detail::RowShape shape;
@@ -49,9 +51,12 @@ __global__ void __launch_bounds__(kRowsCopyThreads, kInputRowsBlocksPerMultiproc
   const detail::RowShape& shape = params.shape;
   const T zero = detail::from_accumulator<T>(detail::accumulator_t<T>(0));
   const int64_t tiles = shape.batch * shape.groups * params.channel_tiles * params.position_tiles;
+  // Rows that are not whole chunks are copied 64 positions a block, as many blocks as that
+  // takes: a block's element-wise tiles run one after the other.
+  const int64_t span = params.chunked_rows ? kSpan : kTile;
   for (int64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
     int64_t rest = tile;
-    const int64_t t0 = rest % params.position_tiles * kSpan;
+    const int64_t t0 = rest % params.position_tiles * span;
     rest /= params.position_tiles;
     const int64_t c0 = rest % params.channel_tiles * kTile;
     const int64_t row_set = rest / params.channel_tiles;  // n * groups + group
@@ -75,10 +80,10 @@ __global__ void __launch_bounds__(kRowsCopyThreads, kInputRowsBlocksPerMultiproc
                 row_operand_chunk<T, kRoundToTf32>(chunk);
           });
     } else {
-      // The end of a row (or rows that are not whole chunks): 64 positions at a time, element
-      // by element.
+      // The end of a row of chunks, or a tile of a row that is not: 64 positions at a time,
+      // element by element.
 #pragma unroll 1
-      for (int part = 0; part < kTiles && t0 + part * kTile < shape.in_length; ++part) {
+      for (int part = 0; part * kTile < span && t0 + part * kTile < shape.in_length; ++part) {
         const int64_t first = part * kTile;  // from t0
         if (part > 0) __syncthreads();       // the previous part is read out
         block::transpose_tile(
