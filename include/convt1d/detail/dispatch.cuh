@@ -21,8 +21,8 @@
 namespace convt1d::detail {
 
 // The instantiated tile shapes: 8 x 8 accumulators per thread where the channels fill them,
-// residency chosen so that float tiles fit their registers (a few spill some bytes, mostly in
-// the per-tile set-up: docs/tuning.md, T9). The 128 x 128 FMA tile stores its accumulators where
+// residency chosen so that float tiles fit their registers without spilling (docs/tuning.md,
+// T10). The 128 x 128 FMA tile stores its accumulators where
 // they lie: through shared memory it was 2-14% slower on 10 of the 11 public shapes measured
 // (H200, docs/tuning.md, T9), the other FMA tiles up to 1.8x faster on most.
 using GemmLarge = GemmTile<128, 128, 8, 8, 8, 2, false>;  // 256 threads, <= 128 registers

@@ -16,7 +16,8 @@
 // the input row of each position of the window (block::RowStage). Each thread copies chunk
 // thread % kChunks of rows thread / kChunks, thread / kChunks + kThreads / kChunks, ...; rows
 // outside the tensors (output channels past the group, positions outside the input, channels
-// past the padded count) are filled with zeros. Loop order: input-channel chunks outer, taps of the phase inner.
+// past the padded count) are filled with zeros. Loop order: input-channel chunks outer, taps of
+// the phase inner.
 #pragma once
 
 #include <cstdint>
