@@ -132,16 +132,19 @@ __global__ void __launch_bounds__(kRowsCopyThreads, kWeightRowsBlocksPerMultipro
     __syncthreads();  // the next tile refills the shared tile and column_rows
   }
   // Rows of tap numbers past the kernel: first tap k0, tap number i with k0 + i * tap_step >= K.
-  const int64_t rows = shape.groups * shape.first_taps * shape.taps * shape.out_per_group;
+  // There are some only where K = q * tap_step + rem with q, rem > 0: the phases whose first tap
+  // is rem or more have q taps, one fewer than shape.taps, and their rows of tap number q are
+  // past it. Working that out per row, every row of every phase, cost each launch about 10 us of
+  // 64-bit divisions with nothing to write on the vocoder layers (H200, docs/tuning.md, T11).
+  const int64_t rem =
+      params.kernel_size > params.tap_step ? params.kernel_size % params.tap_step : 0;
+  if (rem == 0) return;
+  const int64_t short_phases = params.tap_step - rem;
+  const int64_t rows = shape.groups * short_phases * shape.out_per_group;
   for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
-    int64_t rest = row;
-    const int64_t co = rest % shape.out_per_group;
-    rest /= shape.out_per_group;
-    const int64_t i = rest % shape.taps;
-    rest /= shape.taps;
-    const int64_t first_tap = rest % shape.first_taps, group = rest / shape.first_taps;
-    if (first_tap + i * params.tap_step < params.kernel_size) continue;
-    T* destination = params.rows + layout.base(group, first_tap) + i * layout.tap +
+    const int64_t co = row % shape.out_per_group, rest = row / shape.out_per_group;
+    const int64_t first_tap = rem + rest % short_phases, group = rest / short_phases;
+    T* destination = params.rows + layout.base(group, first_tap) + (shape.taps - 1) * layout.tap +
                      co * layout.out_channel;
     for (int64_t ci = threadIdx.x; ci < shape.channels; ci += kRowsCopyThreads) {
       destination[ci] = zero;
