@@ -624,16 +624,18 @@ void check_every_tile(MathMode math) {
 }
 
 // One instantiation of the tensor-core rows kernel, whatever select_config() would choose, on
-// operands it prepares in the workspace (row_operands_bytes()).
-template <class T, class Math>
+// operands it prepares in the workspace (row_operands_bytes()), with the input copy sized for
+// kMultiprocessors: 0 gives it its multi-tile blocks wherever x's rows are whole chunks, a
+// large count one tile a block everywhere (prepare_rows()).
+template <class T, class Math, int kMultiprocessors>
 Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
                             cudaStream_t stream, const convt1d::Options& options) {
   namespace detail = convt1d::detail;
   convt1d::kernel::RowGemmParams<T> params;
   static_cast<convt1d::kernel::ConvParams<T>&>(params) =
       convt1d::kernel::ConvParams<T>::from(p, x, w, bias, y);
-  if (const Status status =
-          detail::prepare_rows(p, x, w, options.workspace, options.math, stream, params);
+  if (const Status status = detail::prepare_rows(p, x, w, options.workspace, options.math,
+                                                 kMultiprocessors, stream, params);
       status != Status::kSuccess) {
     return status;
   }
@@ -650,15 +652,21 @@ void check_every_row_tile(MathMode math) {
     host.workspace_bytes =
         static_cast<size_t>(convt1d::detail::row_operands_bytes(problem, sizeof(T)));
     REQUIRE(host.workspace_bytes > 0);
-    auto check = [&](auto tag, auto launcher) {
+    auto check = [&](auto tag, const char* input_copy, auto launcher) {
       using Math = typename decltype(tag)::type;
       INFO(type_name<T>() << " (" << math_name(math) << "), rows kernel, tile "
                           << Math::kBlockChannels << " x " << Math::kBlockPositions << " on "
-                          << Math::kThreads << " threads: " << kTileEdgeShapes[index].name
-                          << ", " << describe(host.problem));
+                          << Math::kThreads << " threads, " << input_copy
+                          << " input copy: " << kTileEdgeShapes[index].name << ", "
+                          << describe(host.problem));
       run_and_check(host, {}, nullptr, launcher);
     };
-    (check(cuda::std::type_identity<Maths>{}, &launch_rows_directly<T, Maths>), ...);
+    (check(cuda::std::type_identity<Maths>{}, "multi-tile",
+           &launch_rows_directly<T, Maths, 0>),
+     ...);
+    (check(cuda::std::type_identity<Maths>{}, "one-tile",
+           &launch_rows_directly<T, Maths, (1 << 20)>),
+     ...);
   }
 }
 
@@ -692,9 +700,10 @@ TEST_CASE("gather: every tensor-core rows tile shape and math policy", "[gather]
 // multiply-adds per input element and more), with the workspace they ask for: partial tiles,
 // stride 1 with dilation, groups with output padding, a reduction that ends inside a stage, and
 // rows of whole 16-byte chunks (x's length a multiple of 8) copied by the chunked transposes,
-// with channels that end inside a chunk and inside a tile, and rows long enough for several
-// multi-tile chunked copies and a tail, at stride 1 with output rows of even length (the
-// epilogue's paired stores).
+// with channels that end inside a chunk and inside a tile, and long rows at stride 1 with output
+// rows of even length (the epilogue's paired stores). On a GPU of more than a few
+// multiprocessors their input copies take one tile a block; the rows-tile test above runs the
+// multi-tile copy too (several of them and a tail on "few_outputs").
 // clang-format off
 constexpr Shape kRowsShapes[] = {
     // name              N  C_in C_out  K  L_in stride padding output_padding dilation groups

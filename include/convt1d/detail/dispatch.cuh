@@ -382,12 +382,18 @@ Status pack_weights(const Problem& p, const T* w, void* workspace, cudaStream_t 
   return last_launch_status();
 }
 
+// Waves of blocks (at kernel::kInputRowsBlocksPerMultiprocessor) below which the input copy
+// takes one tile a block rather than kernel::kInputRowsTiles<T>: with fewer, a block's copies in
+// flight count for less than the multiprocessors left idle (H200, docs/tuning.md, T11).
+inline constexpr int64_t kInputRowsWaves = 2;
+
 // Writes the rows kernel's operands (RowShape) for x and w into `workspace`, which holds
 // row_operands_bytes() bytes, on `stream`, rounded to TF32 where `math` multiplies in TF32; sets
-// `params`' operand pointers and layout.
+// `params`' operand pointers and layout. `multiprocessors` (the GPU's) sizes the input copy's
+// blocks.
 template <class T>
 Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, MathMode math,
-                    cudaStream_t stream, kernel::RowGemmParams<T>& params) {
+                    int multiprocessors, cudaStream_t stream, kernel::RowGemmParams<T>& params) {
   const RowShape shape = RowShape::from(p);
   const uintptr_t weight_start = workspace_start(reinterpret_cast<uintptr_t>(workspace));
   const uintptr_t input_start = workspace_start(
@@ -418,20 +424,36 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   inputs.shape = shape;
   inputs.chunked_rows =
       is_aligned(x, 16) && shape.in_length * static_cast<int64_t>(sizeof(T)) % 16 == 0;
-  // Positions of a tile (kernel/input_rows_kernel.cuh).
-  const int64_t input_span = inputs.chunked_rows ? kTile * kernel::kInputRowsTiles<T> : kTile;
+  // Blocks of the input copy with `span` positions a tile (kernel/input_rows_kernel.cuh).
+  auto input_blocks = [&](int64_t span) {
+    return shape.batch * shape.groups * inputs.channel_tiles *
+           ((shape.in_length + span - 1) / span);
+  };
+  // Chunked rows go kInputRowsTiles<T> tiles a block where that still makes kInputRowsWaves
+  // waves of blocks, one tile a block elsewhere (4 times the blocks).
+  constexpr int64_t kWideSpan = kTile * kernel::kInputRowsTiles<T>;
+  const bool wide_tiles =
+      inputs.chunked_rows &&
+      input_blocks(kWideSpan) >= kInputRowsWaves * kernel::kInputRowsBlocksPerMultiprocessor *
+                                      static_cast<int64_t>(multiprocessors);
+  const int64_t input_span = wide_tiles ? kWideSpan : kTile;
   inputs.position_tiles = (shape.in_length + input_span - 1) / input_span;
-  const int64_t input_tiles =
-      shape.batch * shape.groups * inputs.channel_tiles * inputs.position_tiles;
+  const int64_t input_tiles = input_blocks(input_span);
 
   auto run = [&](auto round_to_tf32) {
     constexpr bool kRound = decltype(round_to_tf32)::value;
     kernel::weight_rows_kernel<T, kRound>
         <<<grid_for(weight_blocks < kMaxBlocks ? weight_blocks : kMaxBlocks),
            kernel::kRowsCopyThreads, 0, stream>>>(weights);
-    kernel::input_rows_kernel<T, kRound>
-        <<<grid_for(input_tiles < 16 * kMaxBlocks ? input_tiles : 16 * kMaxBlocks),
-           kernel::kRowsCopyThreads, 0, stream>>>(inputs);
+    const unsigned int input_grid =
+        grid_for(input_tiles < 16 * kMaxBlocks ? input_tiles : 16 * kMaxBlocks);
+    if (wide_tiles) {
+      kernel::input_rows_kernel<T, kRound, kernel::kInputRowsTiles<T>>
+          <<<input_grid, kernel::kRowsCopyThreads, 0, stream>>>(inputs);
+    } else {
+      kernel::input_rows_kernel<T, kRound, 1>
+          <<<input_grid, kernel::kRowsCopyThreads, 0, stream>>>(inputs);
+    }
   };
   if constexpr (cuda::std::is_same_v<T, float>) {
     if (math == MathMode::kTF32) {
@@ -630,7 +652,8 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
     kernel::RowGemmParams<T> params;
     static_cast<kernel::ConvParams<T>&>(params) = conv;
     if (Status status =
-            prepare_rows(problem, x, w, options.workspace, options.math, stream, params);
+            prepare_rows(problem, x, w, options.workspace, options.math, multiprocessors, stream,
+                         params);
         status != Status::kSuccess) {
       return status;
     }

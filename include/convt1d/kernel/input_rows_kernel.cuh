@@ -2,12 +2,12 @@
 // channels per position), in the caller's workspace, before a launch of the tensor-core rows
 // kernel (gemm_rows_kernel.cuh).
 //
-// Mapping. A block transposes tiles of 64 channels x kInputRowsTiles<T> * 64 positions of one
-// (batch, group) through shared memory (block/transpose.cuh): it reads rows of x (consecutive
-// positions: coalesced) and writes rows of the result (consecutive channels: coalesced), in
-// 16-byte chunks where x's rows start on 16-byte boundaries and the tile lies inside them,
-// element by element, 64 positions at a time, at the end of such rows; rows that are not whole
-// chunks go element by element in tiles of 64 positions. Padding channels are written as zeros.
+// Mapping. A block transposes tiles of 64 channels x kTiles * 64 positions of one (batch, group)
+// through shared memory (block/transpose.cuh): it reads rows of x (consecutive positions:
+// coalesced) and writes rows of the result (consecutive channels: coalesced), in 16-byte chunks
+// where x's rows start on 16-byte boundaries and the tile lies inside them, element by element,
+// 64 positions at a time, at the end of such rows; rows that are not whole chunks go element by
+// element in tiles of 64 positions. Padding channels are written as zeros.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ struct InputRowsParams {
   const T* x = nullptr;
   T* rows = nullptr;
   int64_t in_channels = 0, in_per_group = 0;
-  // Tiles over shape.channels (64 each) and in_length (kInputRowsTiles<T> * 64 each where the
+  // Tiles over shape.channels (64 each) and in_length (the kernel's kTiles * 64 each where the
   // rows are chunked, 64 elsewhere).
   int64_t channel_tiles = 0, position_tiles = 0;
   bool chunked_rows = false;  // x's rows are whole 16-byte chunks from a 16-byte-aligned start
@@ -32,20 +32,21 @@ struct InputRowsParams {
 };
 
 // 64 x 64 tiles a block transposes at once along x's rows where they lie whole in 16-byte
-// chunks (block::transpose_chunks_async()): 32 KB of shared memory, 8 chunk copies in flight
-// per thread for 16-bit and float rows, where one tile at a time through registers kept 2 and
-// moved large inputs at about 2.1 TB/s on an H200 (docs/tuning.md, T8).
+// chunks (block::transpose_chunks_async()), on inputs large enough to fill the GPU with such
+// blocks: 32 KB of shared memory, 8 chunk copies in flight per thread for 16-bit and float rows,
+// where one tile at a time through registers kept 2 and moved large inputs at about 2.1 TB/s on
+// an H200 (docs/tuning.md, T8). Smaller inputs take one tile a block, and more blocks
+// (detail::prepare_rows()).
 template <class T>
 inline constexpr int kInputRowsTiles =
     32 * 1024 / static_cast<int>(sizeof(block::TransposeChunkStorage<T>)) > 1
         ? 32 * 1024 / static_cast<int>(sizeof(block::TransposeChunkStorage<T>))
         : 1;
 
-template <class T, bool kRoundToTf32>
+template <class T, bool kRoundToTf32, int kTiles>
 __global__ void __launch_bounds__(kRowsCopyThreads, kInputRowsBlocksPerMultiprocessor)
     input_rows_kernel(const __grid_constant__ InputRowsParams<T> params) {
   constexpr int kTile = block::kTransposeTile;
-  constexpr int kTiles = kInputRowsTiles<T>;
   constexpr int kSpan = kTiles * kTile;  // positions of a block's tile
   __shared__ block::TransposeSharedStorage<T, kTiles> storage;
   const detail::RowShape& shape = params.shape;
