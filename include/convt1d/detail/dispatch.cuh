@@ -105,6 +105,10 @@ struct MathCost {
   double traffic_weight;
   int element_bytes;  // bytes of one weight or input element
   int fewer_blocks;   // blocks per multiprocessor the kernel runs below its tile's figure
+  // Where the tiles fill less than one wave, whether a multiprocessor's time follows its own
+  // share of them rather than a full wave's: so for the SIMT tiles (exact float, double), not
+  // for the tensor-core ones, in H200 timings of both (docs/tuning.md, T11).
+  bool partial_wave_share = false;
 };
 
 template <class T>
@@ -121,9 +125,9 @@ constexpr MathCost math_cost(MathMode math, bool rows) {
   if constexpr (cuda::std::is_same_v<T, float>) {
     if (math == MathMode::kTF32) return {12.0, 4, 0};
     if (math == MathMode::k3xTF32) return {2.0, 4, 1};  // split operands: one block fewer
-    return {0.5, 4, 0};
+    return {0.5, 4, 0, true};
   } else if constexpr (cuda::std::is_same_v<T, double>) {
-    return {0.25, 8, 0};
+    return {0.25, 8, 0, true};
   } else {
     return {24.0, 2, 0};
   }
@@ -223,8 +227,9 @@ constexpr int64_t workspace_bytes(const Problem& p, MathMode math) {
 }
 
 // Estimated time of a phase-GEMM tile shape, in arbitrary units: the waves of tiles the GPU
-// runs, times the time of one wave. A wave's tiles share each multiprocessor, and a tile's time
-// per reduction step is the larger of
+// runs, times the time of one wave. A wave's tiles share each multiprocessor (all `blocks` of
+// them, or, in a single partial wave where MathCost::partial_wave_share says so, the busiest
+// multiprocessor's share), and a tile's time per reduction step is the larger of
 //  - its multiply-adds (padding included) over the tile's FMA efficiency (fewer accumulators
 //    per thread: more shared-memory reads per multiply-add), and
 //  - its L2 traffic (a weight per channel, scaled by weight_traffic_factor() unless the weights
@@ -236,14 +241,18 @@ constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, doubl
                          ? Tile::kMinBlocksPerMultiprocessor - cost.fewer_blocks
                          : 1;
   const int64_t slots = static_cast<int64_t>(multiprocessors) * blocks;
-  const int64_t waves = (gemm_tile_count<Tile>(p) + slots - 1) / slots;
+  const int64_t tiles = gemm_tile_count<Tile>(p);
+  const int64_t waves = (tiles + slots - 1) / slots;
+  const int64_t sharing = cost.partial_wave_share && tiles < slots
+                              ? (tiles + multiprocessors - 1) / multiprocessors
+                              : blocks;
   const double compute =
       static_cast<double>(Tile::kBlockChannels) * Tile::kBlockPositions / efficiency;
   const double traffic = cost.traffic_weight * cost.element_bytes *
                          (Tile::kBlockChannels *
                               (packed ? 1.0 : weight_traffic_factor(p, cost.element_bytes)) +
                           Tile::kBlockPositions);
-  return static_cast<double>(waves) * blocks * (compute > traffic ? compute : traffic);
+  return static_cast<double>(waves * sharing) * (compute > traffic ? compute : traffic);
 }
 
 // A tile shape the rule weighs, with its gemm_tile_estimate().
@@ -291,10 +300,12 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     return cheapest(candidates);
   }
   if (rows) {
-    // The warpgroup tiles (wgmma on sm_90a builds, mma.sync elsewhere).
+    // The warpgroup tiles (wgmma on sm_90a builds, mma.sync elsewhere). Efficiencies fitted to
+    // H200 timings of each tile on the rows layers of the public suite and 13 variants of them
+    // with other batch and channel counts, half and TF32 (docs/tuning.md, T11).
     const Candidate candidates[] = {
         {KernelChoice::kWgmmaShort, gemm_tile_estimate<WgmmaShort>(p, multiprocessors, 0.6, cost, packed)},
-        {KernelChoice::kWgmmaMedium, gemm_tile_estimate<WgmmaMedium>(p, multiprocessors, 0.9, cost, packed)},
+        {KernelChoice::kWgmmaMedium, gemm_tile_estimate<WgmmaMedium>(p, multiprocessors, 0.7, cost, packed)},
         {KernelChoice::kWgmmaLarge, gemm_tile_estimate<WgmmaLarge>(p, multiprocessors, 1.0, cost, packed)},
     };
     return cheapest(candidates);
@@ -308,14 +319,16 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     };
     return cheapest(candidates);
   }
+  // Efficiencies fitted to H200 timings of each tile (exact float) on the public suite and 13
+  // variants of its layers with other batch and channel counts (docs/tuning.md, T11): the
+  // 64 x 128 tile, three blocks a multiprocessor, was the fastest or within 3% of it on 19 of
+  // the 31 layers, the 128 x 128 tile the fastest on none.
   const Candidate candidates[] = {
-      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.6, cost, packed)},
-      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.7, cost, packed)},
-      {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 0.85, cost, packed)},
-      // On equal estimates 128 x 128 before 64 x 256: as fast or faster on the tied public
-      // shapes (kb64, hifigan_up1, dac_up1, dac_up3, encodec_up1; H200, docs/tuning.md, T9).
-      {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 1.0, cost, packed)},
-      {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 1.0, cost, packed)},
+      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.3, cost, packed)},
+      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.8, cost, packed)},
+      {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 1.0, cost, packed)},
+      {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 0.75, cost, packed)},
+      {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 0.85, cost, packed)},
   };
   return cheapest(candidates);
 }
