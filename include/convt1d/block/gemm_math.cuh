@@ -326,7 +326,7 @@ struct RowStage {
 // MmaMath's warps, fragments and epilogue, multiplying stages whose operands run along the
 // reduction (RowStage, Chunks 16-byte chunks per row; Stages of them in the pipeline): a
 // fragment is one ldmatrix of four 8 x 8 matrices, with no conversion, since the operands come
-// ready (rounded to TF32 where that is the mode, kernel/*_rows_kernel.cuh).
+// ready (rounded to TF32 where that is the mode, kernel/row_operands_kernel.cuh).
 // Default chunks per row: 128-byte rows (3 stages) where the tile's rows fit them, 64-byte
 // rows (4 stages) for the 8-warp tiles (measured on the H100: docs/tuning.md, T6).
 template <class Tile>

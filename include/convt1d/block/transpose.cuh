@@ -1,5 +1,5 @@
 // A block's 64 x 64 transpose through shared memory, for the kernels that rearrange operands
-// into rows along the reduction (kernel/weight_rows_kernel.cuh, kernel/input_rows_kernel.cuh),
+// into rows along the reduction (kernel/weight_rows_copy.cuh, kernel/input_rows_copy.cuh),
 // in two forms:
 //  - transpose_tile(): element by element, for any tile (edges, unaligned rows). The block reads
 //    source rows r and columns c, value(r, c), in coalesced runs along c, kTransposeLoads of them

@@ -10,9 +10,8 @@
 #include "../kernel/direct_kernel.cuh"
 #include "../kernel/gemm_kernel.cuh"
 #include "../kernel/gemm_rows_kernel.cuh"
-#include "../kernel/input_rows_kernel.cuh"
 #include "../kernel/pack_kernel.cuh"
-#include "../kernel/weight_rows_kernel.cuh"
+#include "../kernel/row_operands_kernel.cuh"
 #include "../problem.hpp"
 #include "../tile_config.hpp"
 #include "element.cuh"
@@ -395,7 +394,7 @@ Status pack_weights(const Problem& p, const T* w, void* workspace, cudaStream_t 
   return last_launch_status();
 }
 
-// Waves of blocks (at kernel::kInputRowsBlocksPerMultiprocessor) below which the input copy
+// Waves of blocks (at kernel::kRowOperandsBlocksPerMultiprocessor) below which the input copy
 // takes one tile a block rather than kernel::kInputRowsTiles<T>: with fewer, a block's copies in
 // flight count for less than the multiprocessors left idle (H200, docs/tuning.md, T11).
 inline constexpr int64_t kInputRowsWaves = 2;
@@ -437,7 +436,7 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   inputs.shape = shape;
   inputs.chunked_rows =
       is_aligned(x, 16) && shape.in_length * static_cast<int64_t>(sizeof(T)) % 16 == 0;
-  // Blocks of the input copy with `span` positions a tile (kernel/input_rows_kernel.cuh).
+  // Blocks of the input copy with `span` positions a tile (kernel/input_rows_copy.cuh).
   auto input_blocks = [&](int64_t span) {
     return shape.batch * shape.groups * inputs.channel_tiles *
            ((shape.in_length + span - 1) / span);
@@ -447,26 +446,32 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   constexpr int64_t kWideSpan = kTile * kernel::kInputRowsTiles<T>;
   const bool wide_tiles =
       inputs.chunked_rows &&
-      input_blocks(kWideSpan) >= kInputRowsWaves * kernel::kInputRowsBlocksPerMultiprocessor *
+      input_blocks(kWideSpan) >= kInputRowsWaves * kernel::kRowOperandsBlocksPerMultiprocessor *
                                       static_cast<int64_t>(multiprocessors);
   const int64_t input_span = wide_tiles ? kWideSpan : kTile;
   inputs.position_tiles = (shape.in_length + input_span - 1) / input_span;
   const int64_t input_tiles = input_blocks(input_span);
 
+  kernel::RowOperandsParams<T> operands;
+  operands.weights = weights;
+  operands.inputs = inputs;
+  operands.weight_blocks =
+      static_cast<int>(weight_blocks < kMaxBlocks ? weight_blocks : kMaxBlocks);
+  const int64_t input_grid = input_tiles < 16 * kMaxBlocks ? input_tiles : 16 * kMaxBlocks;
   auto run = [&](auto round_to_tf32) {
     constexpr bool kRound = decltype(round_to_tf32)::value;
-    kernel::weight_rows_kernel<T, kRound>
-        <<<grid_for(weight_blocks < kMaxBlocks ? weight_blocks : kMaxBlocks),
-           kernel::kRowsCopyThreads, 0, stream>>>(weights);
-    const unsigned int input_grid =
-        grid_for(input_tiles < 16 * kMaxBlocks ? input_tiles : 16 * kMaxBlocks);
-    if (wide_tiles) {
-      kernel::input_rows_kernel<T, kRound, kernel::kInputRowsTiles<T>>
-          <<<input_grid, kernel::kRowsCopyThreads, 0, stream>>>(inputs);
-    } else {
-      kernel::input_rows_kernel<T, kRound, 1>
-          <<<input_grid, kernel::kRowsCopyThreads, 0, stream>>>(inputs);
+    constexpr unsigned int kThreads = kernel::kRowsCopyThreads;
+    if (!wide_tiles) {  // both copies in one launch
+      kernel::row_operands_kernel<T, kRound, 1, true>
+          <<<grid_for(operands.weight_blocks + input_grid), kThreads, 0, stream>>>(operands);
+      return;
     }
+    // w (with no input blocks), then x by the multi-tile copy.
+    kernel::row_operands_kernel<T, kRound, 1, true>
+        <<<grid_for(operands.weight_blocks), kThreads, 0, stream>>>(operands);
+    operands.weight_blocks = 0;
+    kernel::row_operands_kernel<T, kRound, kernel::kInputRowsTiles<T>, false>
+        <<<grid_for(input_grid), kThreads, 0, stream>>>(operands);
   };
   if constexpr (cuda::std::is_same_v<T, float>) {
     if (math == MathMode::kTF32) {

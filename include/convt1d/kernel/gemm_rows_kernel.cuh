@@ -1,6 +1,6 @@
 // The tensor-core rows kernel: the phase GEMM of gemm_kernel.cuh (same tiles, same tile order,
 // same epilogue) on operands whose input channels are contiguous, prepared in the caller's
-// workspace by weight_rows_kernel.cuh and input_rows_kernel.cuh (layout: detail::RowShape).
+// workspace by row_operands_kernel.cuh (layout: detail::RowShape).
 //
 // Why a second main loop. In PyTorch's layouts the reduction runs across rows of x and w: a
 // 16-bit operand word (two input channels) can only be built in registers, and the loads of the

@@ -1,6 +1,7 @@
-// The weight-rows kernel: copies PyTorch's w into the weight rows of detail::RowShape (one row of
+// The weight-rows copy: copies PyTorch's w into the weight rows of detail::RowShape (one row of
 // input channels per output channel, tap number and phase), in the caller's workspace, before a
-// launch of the tensor-core rows kernel (gemm_rows_kernel.cuh).
+// launch of the tensor-core rows kernel (gemm_rows_kernel.cuh). It runs in the blocks of
+// row_operands_kernel.cuh that are not copying x.
 //
 // Mapping. Within a group, w is a matrix of input channels ci by columns (co, k), each row
 // contiguous; the weight rows are its transpose, column (co, k) going to the row of output
@@ -36,12 +37,6 @@ struct WeightRowsParams {
 };
 
 inline constexpr int kRowsCopyThreads = block::kTransposeThreads;
-// Residency the copies ask of the compiler: left to itself it keeps the staged loads and their
-// addresses in up to 180 registers a thread, one block per multiprocessor, and the copies ran at
-// half the speed. The weight copy gets 4 blocks (at most 64 registers); the input copy 3 (at
-// most 80), since at 64 it spills.
-inline constexpr int kWeightRowsBlocksPerMultiprocessor = 4;
-inline constexpr int kInputRowsBlocksPerMultiprocessor = 3;
 
 // `value` as the tensor-core kernel reads it: rounded to TF32 where it multiplies in TF32.
 template <class T, bool kRoundToTf32>
@@ -66,20 +61,29 @@ __device__ __forceinline__ uint4 row_operand_chunk(uint4 chunk) {
   }
 }
 
+// The weight copy's shared memory: a tile, and the weight row of each of its columns (-1 past
+// the matrix), worked out once per tile rather than once per element: its divisions cost more
+// than the copy itself.
+template <class T>
+struct WeightRowsStorage {
+  block::TransposeSharedStorage<T> tile;
+  int64_t column_rows[block::kTransposeTile];
+};
+
+// The weight copy in a block that takes every `step`-th tile from `first` (and likewise of the
+// rows past the kernel).
 template <class T, bool kRoundToTf32>
-__global__ void __launch_bounds__(kRowsCopyThreads, kWeightRowsBlocksPerMultiprocessor)
-    weight_rows_kernel(const __grid_constant__ WeightRowsParams<T> params) {
+__device__ __forceinline__ void copy_weight_rows(const WeightRowsParams<T>& params,
+                                                 WeightRowsStorage<T>& storage, int first,
+                                                 int step) {
   constexpr int kTile = block::kTransposeTile;
-  __shared__ block::TransposeSharedStorage<T> storage;
+  int64_t* const column_rows = storage.column_rows;
   const detail::RowShape& shape = params.shape;
   const detail::WeightLayout layout = shape.weight_layout();
   const T zero = detail::from_accumulator<T>(detail::accumulator_t<T>(0));
   const int64_t columns = shape.out_per_group * params.kernel_size;
   const int64_t tiles = shape.groups * params.channel_tiles * params.column_tiles;
-  // The weight row of each column of the tile (-1 past the matrix), worked out once per tile
-  // rather than once per element: its divisions cost more than the copy itself.
-  __shared__ int64_t column_rows[kTile];
-  for (int64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+  for (int64_t tile = first; tile < tiles; tile += step) {
     const int64_t column_begin = tile % params.column_tiles * kTile;
     const int64_t rest = tile / params.column_tiles;
     const int64_t channel_begin = rest % params.channel_tiles * kTile;
@@ -102,7 +106,7 @@ __global__ void __launch_bounds__(kRowsCopyThreads, kWeightRowsBlocksPerMultipro
     if (params.chunked_rows && column_begin + kTile <= columns) {
       constexpr int kElements = block::TransposeChunks<T>::kElements;
       block::transpose_chunks(
-          storage.chunks,
+          storage.tile.chunks,
           [&](int r, int k) {
             return channel_begin + r < params.in_per_group
                        ? *reinterpret_cast<const uint4*>(source + r * columns + column_begin +
@@ -117,7 +121,7 @@ __global__ void __launch_bounds__(kRowsCopyThreads, kWeightRowsBlocksPerMultipro
           });
     } else {
       block::transpose_tile(
-          storage.elements,
+          storage.tile.elements,
           [&](int r, int c) {
             return channel_begin + r < params.in_per_group && column_begin + c < columns
                        ? source[r * columns + column_begin + c]
@@ -141,7 +145,7 @@ __global__ void __launch_bounds__(kRowsCopyThreads, kWeightRowsBlocksPerMultipro
   if (rem == 0) return;
   const int64_t short_phases = params.tap_step - rem;
   const int64_t rows = shape.groups * short_phases * shape.out_per_group;
-  for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
+  for (int64_t row = first; row < rows; row += step) {
     const int64_t co = row % shape.out_per_group, rest = row / shape.out_per_group;
     const int64_t first_tap = rem + rest % short_phases, group = rest / short_phases;
     T* destination = params.rows + layout.base(group, first_tap) + (shape.taps - 1) * layout.tap +

@@ -1,6 +1,7 @@
-// The input-rows kernel: transposes x into the input rows of detail::RowShape (one row of input
+// The input-rows copy: transposes x into the input rows of detail::RowShape (one row of input
 // channels per position), in the caller's workspace, before a launch of the tensor-core rows
-// kernel (gemm_rows_kernel.cuh).
+// kernel (gemm_rows_kernel.cuh). It runs in the blocks of row_operands_kernel.cuh that are not
+// copying w.
 //
 // Mapping. A block transposes tiles of 64 channels x kTiles * 64 positions of one (batch, group)
 // through shared memory (block/transpose.cuh): it reads rows of x (consecutive positions:
@@ -15,7 +16,7 @@
 #include "../block/transpose.cuh"
 #include "../detail/element.cuh"
 #include "../detail/weight_layout.hpp"
-#include "weight_rows_kernel.cuh"
+#include "weight_rows_copy.cuh"
 
 namespace convt1d::kernel {
 
@@ -43,19 +44,25 @@ inline constexpr int kInputRowsTiles =
         ? 32 * 1024 / static_cast<int>(sizeof(block::TransposeChunkStorage<T>))
         : 1;
 
+// The input copy's shared memory.
+template <class T, int kTiles>
+using InputRowsStorage = block::TransposeSharedStorage<T, kTiles>;
+
+// The input copy, kTiles tiles a block where x's rows are chunked, in a block that takes every
+// `step`-th tile from `first`.
 template <class T, bool kRoundToTf32, int kTiles>
-__global__ void __launch_bounds__(kRowsCopyThreads, kInputRowsBlocksPerMultiprocessor)
-    input_rows_kernel(const __grid_constant__ InputRowsParams<T> params) {
+__device__ __forceinline__ void copy_input_rows(const InputRowsParams<T>& params,
+                                                InputRowsStorage<T, kTiles>& storage,
+                                                int first, int step) {
   constexpr int kTile = block::kTransposeTile;
   constexpr int kSpan = kTiles * kTile;  // positions of a block's tile
-  __shared__ block::TransposeSharedStorage<T, kTiles> storage;
   const detail::RowShape& shape = params.shape;
   const T zero = detail::from_accumulator<T>(detail::accumulator_t<T>(0));
   const int64_t tiles = shape.batch * shape.groups * params.channel_tiles * params.position_tiles;
   // Rows that are not whole chunks are copied 64 positions a block, as many blocks as that
   // takes: a block's element-wise tiles run one after the other.
   const int64_t span = params.chunked_rows ? kSpan : kTile;
-  for (int64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+  for (int64_t tile = first; tile < tiles; tile += step) {
     int64_t rest = tile;
     const int64_t t0 = rest % params.position_tiles * span;
     rest /= params.position_tiles;
