@@ -49,11 +49,11 @@ template <class T, int kTiles>
 using InputRowsStorage = block::TransposeSharedStorage<T, kTiles>;
 
 // The input copy, kTiles tiles a block where x's rows are chunked, in a block that takes every
-// `step`-th tile from `first`.
+// `tile_step`-th tile from `first_tile`.
 template <class T, bool kRoundToTf32, int kTiles>
 __device__ __forceinline__ void copy_input_rows(const InputRowsParams<T>& params,
                                                 InputRowsStorage<T, kTiles>& storage,
-                                                int first, int step) {
+                                                int first_tile, int tile_step) {
   constexpr int kTile = block::kTransposeTile;
   constexpr int kSpan = kTiles * kTile;  // positions of a block's tile
   const detail::RowShape& shape = params.shape;
@@ -62,7 +62,7 @@ __device__ __forceinline__ void copy_input_rows(const InputRowsParams<T>& params
   // Rows that are not whole chunks are copied 64 positions a block, as many blocks as that
   // takes: a block's element-wise tiles run one after the other.
   const int64_t span = params.chunked_rows ? kSpan : kTile;
-  for (int64_t tile = first; tile < tiles; tile += step) {
+  for (int64_t tile = first_tile; tile < tiles; tile += tile_step) {
     int64_t rest = tile;
     const int64_t t0 = rest % params.position_tiles * span;
     rest /= params.position_tiles;

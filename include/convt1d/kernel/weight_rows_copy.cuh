@@ -70,12 +70,12 @@ struct WeightRowsStorage {
   int64_t column_rows[block::kTransposeTile];
 };
 
-// The weight copy in a block that takes every `step`-th tile from `first` (and likewise of the
-// rows past the kernel).
+// The weight copy in a block that takes every `tile_step`-th tile from `first_tile` (and likewise
+// of the rows past the kernel).
 template <class T, bool kRoundToTf32>
 __device__ __forceinline__ void copy_weight_rows(const WeightRowsParams<T>& params,
-                                                 WeightRowsStorage<T>& storage, int first,
-                                                 int step) {
+                                                 WeightRowsStorage<T>& storage,
+                                                 int first_tile, int tile_step) {
   constexpr int kTile = block::kTransposeTile;
   int64_t* const column_rows = storage.column_rows;
   const detail::RowShape& shape = params.shape;
@@ -83,7 +83,7 @@ __device__ __forceinline__ void copy_weight_rows(const WeightRowsParams<T>& para
   const T zero = detail::from_accumulator<T>(detail::accumulator_t<T>(0));
   const int64_t columns = shape.out_per_group * params.kernel_size;
   const int64_t tiles = shape.groups * params.channel_tiles * params.column_tiles;
-  for (int64_t tile = first; tile < tiles; tile += step) {
+  for (int64_t tile = first_tile; tile < tiles; tile += tile_step) {
     const int64_t column_begin = tile % params.column_tiles * kTile;
     const int64_t rest = tile / params.column_tiles;
     const int64_t channel_begin = rest % params.channel_tiles * kTile;
@@ -145,7 +145,7 @@ __device__ __forceinline__ void copy_weight_rows(const WeightRowsParams<T>& para
   if (rem == 0) return;
   const int64_t short_phases = params.tap_step - rem;
   const int64_t rows = shape.groups * short_phases * shape.out_per_group;
-  for (int64_t row = first; row < rows; row += step) {
+  for (int64_t row = first_tile; row < rows; row += tile_step) {
     const int64_t co = row % shape.out_per_group, rest = row / shape.out_per_group;
     const int64_t first_tap = rem + rest % short_phases, group = rest / short_phases;
     T* destination = params.rows + layout.base(group, first_tap) + (shape.taps - 1) * layout.tap +
