@@ -442,7 +442,7 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
            ((shape.in_length + span - 1) / span);
   };
   // Chunked rows go kInputRowsTiles<T> tiles a block where that still makes kInputRowsWaves
-  // waves of blocks, one tile a block elsewhere (4 times the blocks).
+  // waves of blocks, one tile a block elsewhere (kInputRowsTiles<T> times the blocks).
   constexpr int64_t kWideSpan = kTile * kernel::kInputRowsTiles<T>;
   const bool wide_tiles =
       inputs.chunked_rows &&

@@ -1,11 +1,12 @@
 // The row-operands kernel: the copies that prepare the tensor-core rows kernel's operands in
 // the caller's workspace (detail::RowShape). Its first weight_blocks blocks copy w into the
 // weight rows (weight_rows_copy.cuh), the others x into the input rows (input_rows_copy.cuh):
-// both in one launch where the input copy takes one tile a block (the smaller inputs), since as
-// two launches the input copy waited for the weight copy's last block and each ran its own
-// short grid. The multi-tile input copy runs in a launch of its own (kCopiesWeights false),
-// after one that copies w: compiled with the weight copy, it spilled 40-64 bytes at its
-// 80-register bound and lost 7-35% on the largest inputs (H200, docs/tuning.md, T11).
+// both in one launch where the input copy takes one tile a block (the smaller inputs, and rows
+// that are not whole 16-byte chunks), since as two launches the input copy waited for the
+// weight copy's last block and each ran its own short grid. The multi-tile input copy runs in a
+// launch of its own (kCopiesWeights false), after one that copies w: compiled with the weight
+// copy, it spilled 40-64 bytes at its 80-register bound and lost 7-35% on the largest inputs
+// (H200, docs/tuning.md, T11).
 #pragma once
 
 #include <cstdint>
