@@ -35,6 +35,10 @@ struct WeightLayout {
   int64_t in_channel = 0;   // per input channel of the group
   int64_t tap = 0;          // per tap number i of the phase
   int64_t out_channel = 0;  // per output channel
+  // Rows of consecutive output channels made of whole 16-byte chunks that start on 16-byte
+  // boundaries, zeros past the group's channels (the packed layout): a stage may copy them 16
+  // bytes at a time.
+  bool chunked = false;
 
   constexpr CONVT1D_HOST_DEVICE int64_t base(int64_t g, int64_t phase_first_tap) const {
     return g * group + phase_first_tap * first_tap;
@@ -76,6 +80,7 @@ struct PackedShape {
   constexpr WeightLayout layout() const {
     WeightLayout layout;
     layout.out_channel = 1;
+    layout.chunked = true;
     layout.tap = padded_out;
     layout.in_channel = taps * padded_out;
     layout.first_tap = in_per_group * layout.in_channel;

@@ -322,99 +322,149 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
 
     const detail::WeightLayout& layout = params.weights;
     const int64_t w_row_stride = layout.in_channel;  // one input channel
-    const int64_t weight_channel = channel_begin + weight_column;
-    const bool weight_column_valid = weight_channel < params.out_per_group;
-    const T* weight_source =
-        params.w + layout.base(group, phase.first_tap) +
-        weight_row * kPack * w_row_stride +
-        (weight_column_valid ? weight_channel : 0) * layout.out_channel;
-    const T* input_source =
-        params.x + (n * params.in_channels + group * params.in_per_group + input_row * kPack) *
-                       params.in_length;
-    const int64_t input_window_begin = m_begin - phase.first_offset + input_column;
-
+    const bool weight_column_valid = channel_begin + weight_column < params.out_per_group;
     const int64_t channel_chunks = (params.in_per_group + kReduction - 1) / kReduction;
     const int64_t stages = channel_chunks * phase.tap_count;
-
-    // Where stage (ci_begin, tap) starts for this thread: its first weight and input slot, and
-    // whether the whole stage lies inside the tensors (rows, channels and input window: the
-    // usual case, copied without per-element checks; the test is uniform across the block).
     const bool full_channel_tile = channel_begin + kChannels <= params.out_per_group;
-    struct StageSource {
+
+    // The next stage to load: input-channel chunk ci, tap number tap, this thread's first
+    // weight and input slot in it, and where the block's input window starts (positions
+    // window .. window + kPositions - 1 of x). Stages run chunk by chunk, the phase's taps
+    // inside each: a tap moves the weights one tap of the layout on and the window
+    // offset_step back; the next chunk moves both kReduction channels on and back to tap 0. So
+    // a stage costs a few additions, not its place worked out afresh (and no more registers).
+    struct StageCursor {
+      int64_t ci, tap;
       const T* weights;
       const T* inputs;
-      int64_t t;  // input position of this thread's column
-      bool full;
+      int64_t window;
     };
-    auto stage_source = [&](int64_t ci_begin, int64_t tap) {
-      const int64_t t = input_window_begin - tap * geometry.offset_step;
-      const int64_t window_begin = t - input_column;
-      const bool full = ci_begin + kReduction <= params.in_per_group && full_channel_tile &&
-                        window_begin >= 0 && window_begin + kPositions <= params.in_length;
-      return StageSource{weight_source + ci_begin * w_row_stride + tap * layout.tap,
-                         input_source + ci_begin * params.in_length + t, t, full};
+    const int64_t first_window = m_begin - phase.first_offset;
+    StageCursor next{
+        0, 0,
+        params.w + layout.base(group, phase.first_tap) + weight_row * kPack * w_row_stride +
+            (channel_begin + (weight_column_valid ? weight_column : 0)) * layout.out_channel,
+        params.x +
+            (n * params.in_channels + group * params.in_per_group + input_row * kPack) *
+                params.in_length +
+            first_window + input_column,
+        first_window};
+    auto advance = [&] {
+      const int64_t offset_step = geometry.offset_step;
+      if (++next.tap == phase.tap_count) {
+        const int64_t taps_back = phase.tap_count - 1;
+        next.tap = 0;
+        next.ci += kReduction;
+        next.weights += kReduction * w_row_stride - taps_back * layout.tap;
+        next.inputs += kReduction * params.in_length + taps_back * offset_step;
+        next.window += taps_back * offset_step;
+      } else {
+        next.weights += layout.tap;
+        next.inputs -= offset_step;
+        next.window -= offset_step;
+      }
     };
-    auto weight_valid = [&](int64_t ci_begin, int i, int p) {
+    // Whether the whole stage lies inside the tensors (rows, channels and input window: the
+    // usual case, copied without per-element checks; the test is uniform across the block).
+    auto stage_full = [&] {
+      return next.ci + kReduction <= params.in_per_group && full_channel_tile && next.window >= 0 &&
+             next.window + kPositions <= params.in_length;
+    };
+    auto weight_valid = [&](int i, int p) {
       const int row = (weight_row + i * kWeightRowStep) * kPack + p;
-      return weight_column_valid && ci_begin + row < params.in_per_group;
+      return weight_column_valid && next.ci + row < params.in_per_group;
     };
-    auto input_valid = [&](int64_t ci_begin, int64_t t, int i, int p) {
+    auto input_valid = [&](int i, int p) {
       const int row = (input_row + i * kInputRowStep) * kPack + p;
-      return t >= 0 && t < params.in_length && ci_begin + row < params.in_per_group;
+      const int64_t t = next.window + input_column;
+      return t >= 0 && t < params.in_length && next.ci + row < params.in_per_group;
     };
 
     typename Math::Accumulators accumulators;
     Math::clear(accumulators);
 
-    // Stages run input-channel chunk by chunk, the phase's taps inside each chunk; (ci, tap)
-    // names the next stage to load.
-    int64_t ci = 0, tap = 0;
-    auto advance = [&] {
-      if (++tap == phase.tap_count) {
-        tap = 0;
-        ci += kReduction;
-      }
-    };
-
     if constexpr (Math::kCopyAsync) {
       static_assert(kPack == 1 && sizeof(typename Math::Word) == sizeof(T),
                     "asynchronous copies move elements as they are");
       constexpr int kStages = Math::kStages;
-      // Copies of stage (ci, tap) into `stage`; zeros outside the tensors.
+      // Weights in 16-byte chunks where the layout allows (layout.chunked: the packed rows):
+      // one copy where element copies take 16 / sizeof(T). A thread's chunks lie in one column
+      // of chunks of the stage, kChunkRowStep rows apart; where the stage has fewer chunks than
+      // the block threads, the threads past them copy none.
+      constexpr int kChunk = 16 / static_cast<int>(sizeof(T));  // elements per chunk
+      constexpr int kChunkColumns = kChannels / kChunk;
+      constexpr int kChunks = kChunkColumns * kWords;
+      constexpr int kChunkLoads = (kChunks + kThreads - 1) / kThreads;
+      constexpr int kChunkRowStep = kThreads / kChunkColumns;
+      static_assert(kChannels % kChunk == 0 && kThreads % kChunkColumns == 0,
+                    "a thread's weight chunks share one chunk column");
+      static_assert(sizeof(shared.stages[0].weights[0]) % 16 == 0,
+                    "weight rows of the stage start on 16-byte boundaries");
+      const bool chunked = layout.chunked;
+      const int chunk_column = thread % kChunkColumns, chunk_row = thread / kChunkColumns;
+      const bool chunk_column_valid = channel_begin + chunk_column * kChunk < params.out_per_group;
+      // From this thread's first weight slot to its first chunk.
+      const int64_t chunk_delta =
+          chunk_row * w_row_stride + (chunk_column_valid ? chunk_column * kChunk : 0) -
+          (weight_row * w_row_stride + (weight_column_valid ? weight_column : 0));
+      auto chunk_row_copies = [&](int i) {  // the stage has the row of this thread's chunk i
+        return kChunks % kThreads == 0 || chunk_row + i * kChunkRowStep < kWords;
+      };
+
+      // Copies of the next stage into `stage`; zeros outside the tensors.
       auto copy_stage = [&](typename Math::Stage& stage) {
-        const StageSource source = stage_source(ci, tap);
-        auto weight_slot = [&](int i) -> typename Math::Word& {
+        const T* const weights = chunked ? next.weights + chunk_delta : next.weights;
+        const T* const inputs = next.inputs;
+        auto weight_slot_at = [&](int i) -> typename Math::Word& {
           return stage.weights[weight_row + i * kWeightRowStep][weight_column];
         };
-        auto input_slot = [&](int i) -> typename Math::Word& {
+        auto chunk_slot_at = [&](int i) -> typename Math::Word& {
+          return stage.weights[chunk_row + i * kChunkRowStep][chunk_column * kChunk];
+        };
+        auto input_slot_at = [&](int i) -> typename Math::Word& {
           return stage.inputs[input_row + i * kInputRowStep][input_column];
         };
-        if (source.full) {
+        const bool full = stage_full();
+        if (chunked) {
+#pragma unroll
+          for (int i = 0; i < kChunkLoads; ++i) {
+            if (!chunk_row_copies(i)) continue;
+            const bool valid = full || (chunk_column_valid &&
+                                        next.ci + chunk_row + i * kChunkRowStep <
+                                            params.in_per_group);
+            thread::copy_async<16>(&chunk_slot_at(i),
+                                   valid ? weights + i * kChunkRowStep * w_row_stride : params.w,
+                                   valid);
+          }
+        } else if (full) {
 #pragma unroll
           for (int i = 0; i < kWeightLoads; ++i) {
-            thread::copy_async<sizeof(T)>(&weight_slot(i),
-                                          source.weights + i * kWeightRowStep * w_row_stride, true);
+            thread::copy_async<sizeof(T)>(&weight_slot_at(i),
+                                          weights + i * kWeightRowStep * w_row_stride, true);
           }
+        } else {
+#pragma unroll
+          for (int i = 0; i < kWeightLoads; ++i) {
+            const bool valid = weight_valid(i, 0);
+            thread::copy_async<sizeof(T)>(
+                &weight_slot_at(i), valid ? weights + i * kWeightRowStep * w_row_stride : params.w,
+                valid);
+          }
+        }
+        if (full) {
 #pragma unroll
           for (int i = 0; i < kInputLoads; ++i) {
             thread::copy_async<sizeof(T)>(
-                &input_slot(i), source.inputs + i * kInputRowStep * params.in_length, true);
+                &input_slot_at(i), inputs + i * kInputRowStep * params.in_length, true);
           }
-          return;
-        }
+        } else {
 #pragma unroll
-        for (int i = 0; i < kWeightLoads; ++i) {
-          const bool valid = weight_valid(ci, i, 0);
-          thread::copy_async<sizeof(T)>(
-              &weight_slot(i), valid ? source.weights + i * kWeightRowStep * w_row_stride : params.w,
-              valid);
-        }
-#pragma unroll
-        for (int i = 0; i < kInputLoads; ++i) {
-          const bool valid = input_valid(ci, source.t, i, 0);
-          thread::copy_async<sizeof(T)>(
-              &input_slot(i),
-              valid ? source.inputs + i * kInputRowStep * params.in_length : params.x, valid);
+          for (int i = 0; i < kInputLoads; ++i) {
+            const bool valid = input_valid(i, 0);
+            thread::copy_async<sizeof(T)>(
+                &input_slot_at(i), valid ? inputs + i * kInputRowStep * params.in_length : params.x,
+                valid);
+          }
         }
       };
       async_pipeline<kStages>(
@@ -430,14 +480,15 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
       // Global loads of stage (ci, tap) into this thread's staging registers; zeros outside the
       // tensors.
       auto load_stage = [&] {
-        const StageSource source = stage_source(ci, tap);
+        const T* const weights = next.weights;
+        const T* const inputs = next.inputs;
         auto weight_address = [&](int i, int p) {
-          return source.weights + (i * kWeightRowStep * kPack + p) * w_row_stride;
+          return weights + (i * kWeightRowStep * kPack + p) * w_row_stride;
         };
         auto input_address = [&](int i, int p) {
-          return source.inputs + (i * kInputRowStep * kPack + p) * params.in_length;
+          return inputs + (i * kInputRowStep * kPack + p) * params.in_length;
         };
-        if (source.full) {
+        if (stage_full()) {
 #pragma unroll
           for (int i = 0; i < kWeightLoads; ++i) {
 #pragma unroll
@@ -454,16 +505,14 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         for (int i = 0; i < kWeightLoads; ++i) {
 #pragma unroll
           for (int p = 0; p < kPack; ++p) {
-            weight_staging[i][p] =
-                weight_valid(ci, i, p) ? Math::load(weight_address(i, p)) : Staged{};
+            weight_staging[i][p] = weight_valid(i, p) ? Math::load(weight_address(i, p)) : Staged{};
           }
         }
 #pragma unroll
         for (int i = 0; i < kInputLoads; ++i) {
 #pragma unroll
           for (int p = 0; p < kPack; ++p) {
-            input_staging[i][p] =
-                input_valid(ci, source.t, i, p) ? Math::load(input_address(i, p)) : Staged{};
+            input_staging[i][p] = input_valid(i, p) ? Math::load(input_address(i, p)) : Staged{};
           }
         }
       };
