@@ -21,14 +21,14 @@ namespace convt1d::detail {
 
 // The instantiated tile shapes: 8 x 8 accumulators per thread where the channels fill them,
 // residency chosen so that float tiles fit their registers without spilling (docs/tuning.md,
-// T10). The 128 x 128 FMA tile stores its accumulators where
-// they lie: through shared memory it was 2-14% slower on 10 of the 11 public shapes measured
-// (H200, docs/tuning.md, T9), the other FMA tiles up to 1.8x faster on most.
-using GemmLarge = GemmTile<128, 128, 8, 8, 8, 2, false>;  // 256 threads, <= 128 registers
-using GemmMedium = GemmTile<64, 128, 8, 8, 8, 3>;   // 128 threads, <= 168 registers
+// T10). The FMA tiles reduce 16 input channels a stage, the narrow one 8: 16 halves the copies'
+// address arithmetic, barriers and waits per multiply-add, 1.0-1.3x on the public shapes
+// (H200, docs/tuning.md, T12), but the narrow tile, picked for layers of few channels and long
+// outputs, was 3-5% slower with it there.
+using GemmMedium = GemmTile<64, 128, 16, 8, 8, 3>;  // 128 threads, <= 168 registers
+using GemmSquare = GemmTile<64, 64, 16, 8, 4, 4>;   // 128 threads, <= 128 registers
 using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 registers
-using GemmShort = GemmTile<64, 32, 8, 4, 4, 4>;     // 128 threads, <= 128 registers
-using GemmWide = GemmTile<64, 256, 8, 8, 8, 2>;     // 256 threads, <= 128 registers
+using GemmShort = GemmTile<64, 32, 16, 4, 4, 4>;    // 128 threads, <= 128 registers
 using Direct = DirectTile<256, 4>;  // 256 threads, 1024 positions m per tile
 // Tensor-core tiles: 16 words of reduction per stage (16 input channels in TF32, 32 in 16-bit).
 using MmaLarge = MmaTile<128, 128, 16, 2, 4, 2>;  // 8 warps of 64 x 32
@@ -44,11 +44,10 @@ using WgmmaMath = block::WgmmaRowMath<T, Tile, Instruction, Tile::kBlockPosition
 
 enum class KernelChoice {
   kDirect,
-  kGemmLarge,
   kGemmMedium,
+  kGemmSquare,
   kGemmNarrow,
   kGemmShort,
-  kGemmWide,
   kMmaLarge,
   kMmaMedium,
   kMmaShort,
@@ -318,16 +317,14 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     };
     return cheapest(candidates);
   }
-  // Efficiencies fitted to H200 timings of each tile (exact float) on the public suite and 13
-  // variants of its layers with other batch and channel counts (docs/tuning.md, T11): the
-  // 64 x 128 tile, three blocks a multiprocessor, was the fastest or within 3% of it on 19 of
-  // the 31 layers, the 128 x 128 tile the fastest on none.
+  // Efficiencies fitted to H200 timings of each tile (exact float) on the 18 GEMM layers of the
+  // public suite and two vocoder layers of other sizes (docs/tuning.md, T12): picks within 0.4%
+  // of the best tile in geometric mean, worst 1.04x (dac_up0, 64 x 128 for 64 x 64).
   const Candidate candidates[] = {
-      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.3, cost, packed)},
-      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.8, cost, packed)},
+      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.5, cost, packed)},
+      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.75, cost, packed)},
+      {KernelChoice::kGemmSquare, gemm_tile_estimate<GemmSquare>(p, multiprocessors, 0.9, cost, packed)},
       {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 1.0, cost, packed)},
-      {KernelChoice::kGemmLarge, gemm_tile_estimate<GemmLarge>(p, multiprocessors, 0.75, cost, packed)},
-      {KernelChoice::kGemmWide, gemm_tile_estimate<GemmWide>(p, multiprocessors, 0.85, cost, packed)},
   };
   return cheapest(candidates);
 }
@@ -698,11 +695,10 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
   if constexpr (cuda::std::is_same_v<T, float> || cuda::std::is_same_v<T, double>) {
     using block::SimtMath;
     switch (choice) {
-      case KernelChoice::kGemmLarge: return launch_gemm<T, SimtMath<T, GemmLarge>>(conv, weights, stream);
       case KernelChoice::kGemmMedium: return launch_gemm<T, SimtMath<T, GemmMedium>>(conv, weights, stream);
+      case KernelChoice::kGemmSquare: return launch_gemm<T, SimtMath<T, GemmSquare>>(conv, weights, stream);
       case KernelChoice::kGemmNarrow: return launch_gemm<T, SimtMath<T, GemmNarrow>>(conv, weights, stream);
       case KernelChoice::kGemmShort: return launch_gemm<T, SimtMath<T, GemmShort>>(conv, weights, stream);
-      case KernelChoice::kGemmWide: return launch_gemm<T, SimtMath<T, GemmWide>>(conv, weights, stream);
       default: break;
     }
   }
