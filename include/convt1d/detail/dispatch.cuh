@@ -103,11 +103,17 @@ struct MathCost {
   double traffic_weight;
   int element_bytes;  // bytes of one weight or input element
   int fewer_blocks;   // blocks per multiprocessor the kernel runs below its tile's figure
-  // Where the tiles fill less than one wave, whether a multiprocessor's time follows its own
-  // share of them rather than a full wave's: so for the SIMT tiles (exact float, double), not
-  // for the tensor-core ones, in H200 timings of both (docs/tuning.md, T11).
-  bool partial_wave_share = false;
+  // Whether a multiprocessor's time follows its own share of the tiles (the busiest one's),
+  // round by round of `blocks` tiles, rather than the waves of the whole grid: so for the SIMT
+  // tiles (exact float, double), not for the tensor-core ones, in H200 timings of both
+  // (docs/tuning.md, T11 and T12).
+  bool multiprocessor_share = false;
 };
+
+// With MathCost::multiprocessor_share, a multiprocessor's last round, where it runs fewer
+// tiles than its blocks, takes at least this share of a full round: fewer resident blocks each
+// run faster, but not in proportion (fitted to H200 timings of the FMA tiles, T12).
+inline constexpr double kLastRoundShare = 0.8;
 
 template <class T>
 constexpr MathCost math_cost(MathMode math, bool rows) {
@@ -224,10 +230,11 @@ constexpr int64_t workspace_bytes(const Problem& p, MathMode math) {
                                       : packed_weights_bytes(p, sizeof(T));
 }
 
-// Estimated time of a phase-GEMM tile shape, in arbitrary units: the waves of tiles the GPU
-// runs, times the time of one wave. A wave's tiles share each multiprocessor (all `blocks` of
-// them, or, in a single partial wave where MathCost::partial_wave_share says so, the busiest
-// multiprocessor's share), and a tile's time per reduction step is the larger of
+// Estimated time of a phase-GEMM tile shape, in arbitrary units: the tiles that share a
+// multiprocessor, times the time of one. Those are all `blocks` of each wave of the grid, or,
+// where MathCost::multiprocessor_share says so, the busiest multiprocessor's share of the
+// tiles, in rounds of `blocks` (a last, partial round counted as at least kLastRoundShare of a
+// full one). A tile's time per reduction step is the larger of
 //  - its multiply-adds (padding included) over the tile's FMA efficiency (fewer accumulators
 //    per thread: more shared-memory reads per multiply-add), and
 //  - its L2 traffic (a weight per channel, scaled by weight_traffic_factor() unless the weights
@@ -238,19 +245,26 @@ constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, doubl
   const int blocks = Tile::kMinBlocksPerMultiprocessor > cost.fewer_blocks
                          ? Tile::kMinBlocksPerMultiprocessor - cost.fewer_blocks
                          : 1;
-  const int64_t slots = static_cast<int64_t>(multiprocessors) * blocks;
   const int64_t tiles = gemm_tile_count<Tile>(p);
-  const int64_t waves = (tiles + slots - 1) / slots;
-  const int64_t sharing = cost.partial_wave_share && tiles < slots
-                              ? (tiles + multiprocessors - 1) / multiprocessors
-                              : blocks;
+  double sharing = 0;
+  if (cost.multiprocessor_share) {
+    const int64_t share = (tiles + multiprocessors - 1) / multiprocessors;
+    const int64_t rounds = share / blocks, rest = share % blocks;
+    const double last_round = static_cast<double>(rest) > kLastRoundShare * blocks
+                                  ? static_cast<double>(rest)
+                                  : kLastRoundShare * blocks;
+    sharing = static_cast<double>(rounds * blocks) + (rest > 0 ? last_round : 0.0);
+  } else {
+    const int64_t slots = static_cast<int64_t>(multiprocessors) * blocks;
+    sharing = static_cast<double>((tiles + slots - 1) / slots * blocks);
+  }
   const double compute =
       static_cast<double>(Tile::kBlockChannels) * Tile::kBlockPositions / efficiency;
   const double traffic = cost.traffic_weight * cost.element_bytes *
                          (Tile::kBlockChannels *
                               (packed ? 1.0 : weight_traffic_factor(p, cost.element_bytes)) +
                           Tile::kBlockPositions);
-  return static_cast<double>(waves * sharing) * (compute > traffic ? compute : traffic);
+  return sharing * (compute > traffic ? compute : traffic);
 }
 
 // A tile shape the rule weighs, with its gemm_tile_estimate().
@@ -318,12 +332,12 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     return cheapest(candidates);
   }
   // Efficiencies fitted to H200 timings of each tile (exact float) on the 18 GEMM layers of the
-  // public suite and two vocoder layers of other sizes (docs/tuning.md, T12): picks within 0.4%
-  // of the best tile in geometric mean, worst 1.04x (dac_up0, 64 x 128 for 64 x 64).
+  // public suite and two vocoder layers of other sizes (docs/tuning.md, T12): picks within 0.1%
+  // of the best tile in geometric mean, worst 1.01x.
   const Candidate candidates[] = {
       {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.5, cost, packed)},
       {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.75, cost, packed)},
-      {KernelChoice::kGemmSquare, gemm_tile_estimate<GemmSquare>(p, multiprocessors, 0.9, cost, packed)},
+      {KernelChoice::kGemmSquare, gemm_tile_estimate<GemmSquare>(p, multiprocessors, 0.95, cost, packed)},
       {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 1.0, cost, packed)},
   };
   return cheapest(candidates);
