@@ -763,18 +763,22 @@ TEST_CASE("gather: every phase-GEMM tile shape and math policy", "[gather][tiles
   check_every_tile<float, MmaMath<float, detail::MmaLarge, Tf32Mma>,
                    MmaMath<float, detail::MmaMedium, Tf32Mma>,
                    MmaMath<float, detail::MmaShort, Tf32Mma>,
+                   MmaMath<float, detail::MmaNarrow, Tf32Mma>,
                    MmaMath<float, detail::MmaWide, Tf32Mma>>(MathMode::kTF32);
   check_every_tile<float, MmaMath<float, detail::MmaMedium, Tf32x3Mma>,
-                   MmaMath<float, detail::MmaShort, Tf32x3Mma>>(MathMode::k3xTF32);
+                   MmaMath<float, detail::MmaShort, Tf32x3Mma>,
+                   MmaMath<float, detail::MmaNarrow, Tf32x3Mma>>(MathMode::k3xTF32);
   using Half = convt1d::warp::Half16Mma<__half>;
   check_every_tile<__half, MmaMath<__half, detail::MmaLarge, Half>,
                    MmaMath<__half, detail::MmaMedium, Half>,
                    MmaMath<__half, detail::MmaShort, Half>,
+                   MmaMath<__half, detail::MmaNarrow, Half>,
                    MmaMath<__half, detail::MmaWide, Half>>(MathMode::kExact);
   using Bf16 = convt1d::warp::Half16Mma<__nv_bfloat16>;
   check_every_tile<__nv_bfloat16, MmaMath<__nv_bfloat16, detail::MmaLarge, Bf16>,
                    MmaMath<__nv_bfloat16, detail::MmaMedium, Bf16>,
                    MmaMath<__nv_bfloat16, detail::MmaShort, Bf16>,
+                   MmaMath<__nv_bfloat16, detail::MmaNarrow, Bf16>,
                    MmaMath<__nv_bfloat16, detail::MmaWide, Bf16>>(MathMode::kExact);
 }
 

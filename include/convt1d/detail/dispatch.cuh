@@ -34,6 +34,9 @@ using Direct = DirectTile<256, 4>;  // 256 threads, 1024 positions m per tile
 using MmaLarge = MmaTile<128, 128, 16, 2, 4, 2>;  // 8 warps of 64 x 32
 using MmaMedium = MmaTile<64, 128, 16, 2, 2, 3>;  // 4 warps of 32 x 64
 using MmaShort = MmaTile<64, 64, 16, 2, 2, 4>;    // 4 warps of 32 x 32
+// For groups of 32 output channels (or 96, 160, ...), which a 64-channel tile pads by up to half:
+// 1.2-1.7x on such layers of the suite (H200, docs/tuning.md, T12).
+using MmaNarrow = MmaTile<32, 128, 16, 1, 4, 4>;  // 4 warps of 32 x 32
 using MmaWide = MmaTile<64, 256, 16, 2, 4, 2>;    // 8 warps of 32 x 64
 // The rows kernel's warpgroup tiles (block::WgmmaRowMath): warps of 16 channels x all positions.
 using WgmmaShort = MmaTile<64, 64, 16, 4, 1, 3>;    // 1 warpgroup, 4 stages of 16 KiB
@@ -51,6 +54,7 @@ enum class KernelChoice {
   kMmaLarge,
   kMmaMedium,
   kMmaShort,
+  kMmaNarrow,
   kMmaWide,
   kWgmmaShort,
   kWgmmaMedium,
@@ -267,6 +271,9 @@ constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, doubl
   return sharing * (compute > traffic ? compute : traffic);
 }
 
+// The estimate of a candidate that does not apply.
+inline constexpr double kNever = 1e300;
+
 // A tile shape the rule weighs, with its gemm_tile_estimate().
 struct Candidate {
   KernelChoice choice;
@@ -308,6 +315,11 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     const Candidate candidates[] = {
         {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7, cost, packed)},
         {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85, cost, packed)},
+        // The rows kernel has no 32-channel tile. Its efficiency (and the TF32 and 16-bit one
+        // below) fitted to H200 timings of the tiles on the register-staged layers of the suite
+        // and two more (docs/tuning.md, T12).
+        {KernelChoice::kMmaNarrow,
+         rows ? kNever : gemm_tile_estimate<MmaNarrow>(p, multiprocessors, 0.7, cost, packed)},
     };
     return cheapest(candidates);
   }
@@ -325,6 +337,7 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
   if (uses_tensor_cores<T>(math)) {
     const Candidate candidates[] = {
         {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.5, cost, packed)},
+        {KernelChoice::kMmaNarrow, gemm_tile_estimate<MmaNarrow>(p, multiprocessors, 0.5, cost, packed)},
         {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.8, cost, packed)},
         {KernelChoice::kMmaWide, gemm_tile_estimate<MmaWide>(p, multiprocessors, 0.9, cost, packed)},
         {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0, cost, packed)},
@@ -720,6 +733,7 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
     case KernelChoice::kMmaLarge: return launch_mma<T, MmaLarge>(conv, weights, options.math, stream);
     case KernelChoice::kMmaMedium: return launch_mma<T, MmaMedium>(conv, weights, options.math, stream);
     case KernelChoice::kMmaShort: return launch_mma<T, MmaShort>(conv, weights, options.math, stream);
+    case KernelChoice::kMmaNarrow: return launch_mma<T, MmaNarrow>(conv, weights, options.math, stream);
     case KernelChoice::kMmaWide: return launch_mma<T, MmaWide>(conv, weights, options.math, stream);
     default: break;
   }
