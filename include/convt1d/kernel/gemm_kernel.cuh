@@ -135,13 +135,13 @@ __device__ __forceinline__ void async_pipeline(int64_t stages, Copy&& copy, Mult
 // epilogue's copy of the tile (store_tile()), in rows one 16-byte chunk longer than the tile's
 // so that the rows a fragment writes at once start in different banks (where the Math policy
 // stages its epilogue, kStagedEpilogue, and the tile fits kPortableBlockSharedBytes). The tile is
-// the larger member for the register-staged and FMA tiles of 64 x 128, 64 x 256 and 128 x 128
-// (about 66 KiB for the last two in float), the stages elsewhere; the rest of the
-// multiprocessor's shared memory is the L1 cache.
+// the larger member for the register-staged tensor-core tiles of 64 x 128 and up (about 66 KiB
+// for 64 x 256 and 128 x 128), the stages elsewhere; the rest of the multiprocessor's shared
+// memory is the L1 cache.
 //
 // kPortableBlockSharedBytes: the most dynamic shared memory a block may opt in to on every GPU
 // convt1d supports (sm_86, sm_89 and sm_120: 99 KiB; sm_80 and sm_87: 163 KiB; sm_90 and sm_100:
-// 227 KiB). Tiles larger than that (the 64 x 256 double tile: 129 KiB) store where their
+// 227 KiB). Tiles larger than that (none of those dispatch.cuh instantiates) store where their
 // accumulators lie instead, and every launch checks its whole storage against it
 // (detail::launch_tiles()), so that every kernel launches on every supported GPU.
 inline constexpr size_t kPortableBlockSharedBytes = 99 * 1024;
