@@ -19,9 +19,9 @@
 
 namespace convt1d::detail {
 
-// The instantiated tile shapes: 8 x 8 accumulators per thread where the channels fill them,
-// residency chosen so that float tiles fit their registers without spilling (docs/tuning.md,
-// T10). The FMA tiles reduce 16 input channels a stage, the narrow one 8: 16 halves the copies'
+// The instantiated tile shapes: 8 x 8 accumulators per thread in the largest FMA tile, 8 x 4
+// and 4 x 8 and 4 x 4 in the others, residency chosen so that float tiles fit their registers
+// without spilling (docs/tuning.md, T10 and T12). The FMA tiles reduce 16 input channels a stage, the narrow one 8: 16 halves the copies'
 // address arithmetic, barriers and waits per multiply-add, 1.0-1.3x on the public shapes
 // (H200, docs/tuning.md, T12), but the narrow tile, picked for layers of few channels and long
 // outputs, was 3-5% slower with it there.
@@ -243,6 +243,9 @@ constexpr int64_t workspace_bytes(const Problem& p, MathMode math) {
 //    per thread: more shared-memory reads per multiply-add), and
 //  - its L2 traffic (a weight per channel, scaled by weight_traffic_factor() unless the weights
 //    are packed, and an input per position) times MathCost::traffic_weight.
+// The blocks per multiprocessor are the tile's figure less MathCost::fewer_blocks: for double
+// tiles, whose kernels run one or two (SimtMath), the figure is float's, an inaccuracy of the
+// estimate that no timing has measured (docs/tuning.md, open leads).
 template <class Tile>
 constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, double efficiency,
                                     const MathCost& cost, bool packed) {
@@ -308,7 +311,7 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
   const bool rows = packed && uses_rows_kernel<T>(p, math);
   const MathCost cost = math_cost<T>(math, rows);
   // Candidates run from small tiles to large: on equal estimates the smaller tile wins (more
-  // blocks, less padding).
+  // blocks, less padding); the 3xTF32 list keeps its 32 x 128 tile last, as it was fitted.
   if (uses_tensor_cores<T>(math) && cost.fewer_blocks > 0) {
     // 3xTF32: the 8-warp tiles drop to one block per multiprocessor, too few warps to hide the
     // loads (measured 1.1-1.5x slower than the 4-warp tiles on the public suite).

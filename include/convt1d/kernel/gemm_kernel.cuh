@@ -332,7 +332,8 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     // window .. window + kPositions - 1 of x). Stages run chunk by chunk, the phase's taps
     // inside each: a tap moves the weights one tap of the layout on and the window
     // offset_step back; the next chunk moves both kReduction channels on and back to tap 0. So
-    // a stage costs a few additions, not its place worked out afresh (and no more registers).
+    // a stage costs a few additions, not its place worked out afresh with 64-bit multiplies.
+    // (After the last stage the cursor points one stage past the tensors; never dereferenced.)
     struct StageCursor {
       int64_t ci, tap;
       const T* weights;
