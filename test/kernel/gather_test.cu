@@ -578,8 +578,9 @@ size_t packed_bytes(const Problem& p) {
 // Partial channel and position tiles, input windows past both ends of x, several phases (one
 // of them without taps), groups, dilation, output padding, and reductions that end inside a
 // stage; for the packed weights also groups with several phases, phases whose taps share no
-// first tap with stride and dilation both above 1, and kernels shorter than the stride; and a
-// stride past the phases GemmParams lists (kernel::kPhaseTable), whose tiles work theirs out.
+// first tap with stride and dilation both above 1, and kernels shorter than the stride; tiles
+// over several batch entries; and a stride past the phases GemmParams lists
+// (kernel::kPhaseTable), whose tiles work theirs out.
 // clang-format off
 constexpr Shape kTileEdgeShapes[] = {
     // name          N  C_in C_out  K  L_in stride padding output_padding dilation groups
@@ -592,6 +593,11 @@ constexpr Shape kTileEdgeShapes[] = {
     {"grouped_strided", 2, 48,  96,  7,  100,  4, 3, 1, 1, 2},
     {"dilated_strided", 1, 24,  40,  5,  120,  6, 2, 0, 4, 1},
     {"short_kernel",  1,  20,   36,  3,   90,  8, 1, 2, 1, 1},
+    // Batches of short inputs: tiles run on over several batch entries (gemm_tiling()), at
+    // stride 1 with paired stores (even output length) and at stride 8, 9 positions a phase.
+    {"short_batch",   5,  40,   48,  4,   21,  1, 1, 0, 1, 1},
+    {"strided_batch", 7,  32,   64, 16,    9,  8, 4, 0, 1, 1},
+    {"grouped_batch", 3,  24,   48,  5,   37,  2, 1, 1, 1, 3},
     {"stride20",      1,  24,   32, 40,   30, 20, 7, 3, 1, 1},
 };
 // clang-format on
@@ -701,7 +707,8 @@ TEST_CASE("gather: every tensor-core rows tile shape and math policy", "[gather]
 // stride 1 with dilation, groups with output padding, a reduction that ends inside a stage, and
 // rows of whole 16-byte chunks (x's length a multiple of 8) copied by the chunked transposes,
 // with channels that end inside a chunk and inside a tile, and long rows at stride 1 with output
-// rows of even length (the epilogue's paired stores). On a GPU of more than a few
+// rows of even length (the epilogue's paired stores), and a batch of short inputs whose tiles
+// straddle batch entries. On a GPU of more than a few
 // multiprocessors their input copies take one tile a block; the rows-tile test above runs the
 // multi-tile copy too (several of them and a tail on "few_outputs").
 // clang-format off
@@ -712,6 +719,7 @@ constexpr Shape kRowsShapes[] = {
     {"grouped",          2,  64,  288,  8,   33,  8, 3, 5, 1, 2},
     {"chunked",          2, 100,  256,  4,  200,  2, 1, 0, 1, 1},
     {"long",             1, 100,  256,  5,  600,  1, 0, 0, 1, 1},
+    {"short_batch",     12,  64,   96, 16,   20,  8, 4, 0, 1, 1},
 };
 // clang-format on
 

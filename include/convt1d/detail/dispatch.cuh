@@ -74,21 +74,32 @@ constexpr bool uses_tensor_cores(MathMode math) {
 // Largest weight slice (in_per_group x kernel_size) the direct kernel caches in shared memory.
 inline constexpr int64_t kDirectMaxWeights = 4096;  // 16 KiB of float, 32 KiB of double
 
-// How the phase-GEMM kernel covers a problem with Tile's blocks: tiles over one group's output
-// channels, over the positions of the longest phase, and in all.
+// How the phase-GEMM kernel covers a problem with Tile's blocks (kernel::GemmParams): tiles
+// over one group's output channels; the columns of one batch entry and the tiles over all
+// entries' columns; the tiles in all.
 struct GemmTiling {
-  int64_t channel_tiles, position_tiles, total_tiles;
+  int64_t channel_tiles, entry_columns, column_tiles, total_tiles;
+  bool folded;  // whether the tiles straddle batch entries (entries shorter than a tile)
 };
 
+// Tiles straddle batch entries where an entry (the longest phase's positions) is shorter than a
+// tile, in a batch of several: a batch of short inputs (32 positions a phase at 128 a tile: 4x
+// fewer tiles). Longer entries keep a whole number of tiles each: folding them would save at
+// most a tile per entry, and its straddling tiles would need a second launch after the first
+// (H200: 20-35% slower on 4 entries of 8192 inputs at stride 2, docs/tuning.md, T13).
 template <class Tile>
 constexpr GemmTiling gemm_tiling(int64_t batch, int64_t groups, int64_t out_per_group,
                                  const PhaseGeometry& geometry) {
+  constexpr int64_t kPositions = Tile::kBlockPositions;
   GemmTiling tiling{};
   tiling.channel_tiles = (out_per_group + Tile::kBlockChannels - 1) / Tile::kBlockChannels;
-  tiling.position_tiles =
-      (geometry.max_m_count() + Tile::kBlockPositions - 1) / Tile::kBlockPositions;
-  tiling.total_tiles =
-      batch * groups * geometry.stride * tiling.position_tiles * tiling.channel_tiles;
+  const int64_t positions = geometry.max_m_count();
+  const int64_t entry_tiles = (positions + kPositions - 1) / kPositions;
+  const int64_t folded_tiles = (batch * positions + kPositions - 1) / kPositions;
+  tiling.folded = positions < kPositions && folded_tiles < batch * entry_tiles;
+  tiling.entry_columns = tiling.folded ? positions : entry_tiles * kPositions;
+  tiling.column_tiles = tiling.folded ? folded_tiles : batch * entry_tiles;
+  tiling.total_tiles = groups * geometry.stride * tiling.column_tiles * tiling.channel_tiles;
   return tiling;
 }
 
@@ -274,6 +285,18 @@ constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, doubl
   return sharing * (compute > traffic ? compute : traffic);
 }
 
+// gemm_tile_estimate() of one problem, math and launch for the tile shapes the rule weighs.
+struct TileEstimate {
+  const Problem& problem;
+  int multiprocessors;
+  MathCost cost;
+  bool packed;
+  template <class Tile>
+  constexpr double of(double efficiency) const {
+    return gemm_tile_estimate<Tile>(problem, multiprocessors, efficiency, cost, packed);
+  }
+};
+
 // The estimate of a candidate that does not apply.
 inline constexpr double kNever = 1e300;
 
@@ -310,19 +333,19 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
   if (uses_direct_kernel(p)) return KernelChoice::kDirect;
   const bool rows = packed && uses_rows_kernel<T>(p, math);
   const MathCost cost = math_cost<T>(math, rows);
+  const TileEstimate estimate{p, multiprocessors, cost, packed};
   // Candidates run from small tiles to large: on equal estimates the smaller tile wins (more
   // blocks, less padding); the 3xTF32 list keeps its 32 x 128 tile last, as it was fitted.
   if (uses_tensor_cores<T>(math) && cost.fewer_blocks > 0) {
     // 3xTF32: the 8-warp tiles drop to one block per multiprocessor, too few warps to hide the
     // loads (measured 1.1-1.5x slower than the 4-warp tiles on the public suite).
     const Candidate candidates[] = {
-        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.7, cost, packed)},
-        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.85, cost, packed)},
+        {KernelChoice::kMmaShort, estimate.of<MmaShort>(0.7)},
+        {KernelChoice::kMmaMedium, estimate.of<MmaMedium>(0.85)},
         // The rows kernel has no 32-channel tile. Its efficiency (and the TF32 and 16-bit one
         // below) fitted to H200 timings of the tiles on the register-staged layers of the suite
         // and two more (docs/tuning.md, T12).
-        {KernelChoice::kMmaNarrow,
-         rows ? kNever : gemm_tile_estimate<MmaNarrow>(p, multiprocessors, 0.7, cost, packed)},
+        {KernelChoice::kMmaNarrow, rows ? kNever : estimate.of<MmaNarrow>(0.7)},
     };
     return cheapest(candidates);
   }
@@ -331,19 +354,19 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
     // H200 timings of each tile on the rows layers of the public suite and 13 variants of them
     // with other batch and channel counts, half and TF32 (docs/tuning.md, T11).
     const Candidate candidates[] = {
-        {KernelChoice::kWgmmaShort, gemm_tile_estimate<WgmmaShort>(p, multiprocessors, 0.6, cost, packed)},
-        {KernelChoice::kWgmmaMedium, gemm_tile_estimate<WgmmaMedium>(p, multiprocessors, 0.7, cost, packed)},
-        {KernelChoice::kWgmmaLarge, gemm_tile_estimate<WgmmaLarge>(p, multiprocessors, 1.0, cost, packed)},
+        {KernelChoice::kWgmmaShort, estimate.of<WgmmaShort>(0.6)},
+        {KernelChoice::kWgmmaMedium, estimate.of<WgmmaMedium>(0.7)},
+        {KernelChoice::kWgmmaLarge, estimate.of<WgmmaLarge>(1.0)},
     };
     return cheapest(candidates);
   }
   if (uses_tensor_cores<T>(math)) {
     const Candidate candidates[] = {
-        {KernelChoice::kMmaShort, gemm_tile_estimate<MmaShort>(p, multiprocessors, 0.5, cost, packed)},
-        {KernelChoice::kMmaNarrow, gemm_tile_estimate<MmaNarrow>(p, multiprocessors, 0.5, cost, packed)},
-        {KernelChoice::kMmaMedium, gemm_tile_estimate<MmaMedium>(p, multiprocessors, 0.8, cost, packed)},
-        {KernelChoice::kMmaWide, gemm_tile_estimate<MmaWide>(p, multiprocessors, 0.9, cost, packed)},
-        {KernelChoice::kMmaLarge, gemm_tile_estimate<MmaLarge>(p, multiprocessors, 1.0, cost, packed)},
+        {KernelChoice::kMmaShort, estimate.of<MmaShort>(0.5)},
+        {KernelChoice::kMmaNarrow, estimate.of<MmaNarrow>(0.5)},
+        {KernelChoice::kMmaMedium, estimate.of<MmaMedium>(0.8)},
+        {KernelChoice::kMmaWide, estimate.of<MmaWide>(0.9)},
+        {KernelChoice::kMmaLarge, estimate.of<MmaLarge>(1.0)},
     };
     return cheapest(candidates);
   }
@@ -351,10 +374,10 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
   // public suite and two vocoder layers of other sizes (docs/tuning.md, T12): picks within 0.1%
   // of the best tile in geometric mean, worst 1.01x.
   const Candidate candidates[] = {
-      {KernelChoice::kGemmShort, gemm_tile_estimate<GemmShort>(p, multiprocessors, 0.5, cost, packed)},
-      {KernelChoice::kGemmNarrow, gemm_tile_estimate<GemmNarrow>(p, multiprocessors, 0.75, cost, packed)},
-      {KernelChoice::kGemmSquare, gemm_tile_estimate<GemmSquare>(p, multiprocessors, 0.95, cost, packed)},
-      {KernelChoice::kGemmMedium, gemm_tile_estimate<GemmMedium>(p, multiprocessors, 1.0, cost, packed)},
+      {KernelChoice::kGemmShort, estimate.of<GemmShort>(0.5)},
+      {KernelChoice::kGemmNarrow, estimate.of<GemmNarrow>(0.75)},
+      {KernelChoice::kGemmSquare, estimate.of<GemmSquare>(0.95)},
+      {KernelChoice::kGemmMedium, estimate.of<GemmMedium>(1.0)},
   };
   return cheapest(candidates);
 }
@@ -516,21 +539,25 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   return last_launch_status();
 }
 
-// Launches `kernel`, a phase-GEMM kernel of Math's tile, with one block per tile of `params`
-// (whose tiling it fills in) and kSharedBytes of dynamic shared memory, which must fit every
-// supported GPU (kernel::kPortableBlockSharedBytes).
+// Launches a phase-GEMM kernel of Math's tile: `within` where each tile lies inside one batch
+// entry, `straddling` where the tiles straddle entries (GemmTiling::folded), with one block per
+// tile of `params` (whose tiling it fills in) and kSharedBytes of dynamic shared memory, which
+// must fit every supported GPU (kernel::kPortableBlockSharedBytes).
 template <class Math, size_t kSharedBytes, class Params>
-Status launch_tiles(void (*kernel)(Params), Params params, cudaStream_t stream) {
+Status launch_tiles(void (*within)(Params), void (*straddling)(Params), Params params,
+                    cudaStream_t stream) {
   static_assert(kSharedBytes <= kernel::kPortableBlockSharedBytes,
                 "the tile launches on every supported GPU");
   const GemmTiling tiling =
       gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry);
   params.channel_tiles = tiling.channel_tiles;
-  params.position_tiles = tiling.position_tiles;
+  params.entry_columns = tiling.entry_columns;
+  params.column_tiles = tiling.column_tiles;
   params.total_tiles = tiling.total_tiles;
   for (int64_t r = 0; r < params.geometry.stride && r < kernel::kPhaseTable; ++r) {
     params.phases[r] = params.geometry.phase(r);
   }
+  void (*const kernel)(Params) = tiling.folded ? straddling : within;
   if (Status status = allow_shared_memory(kernel, kSharedBytes); status != Status::kSuccess) {
     return status;
   }
@@ -542,7 +569,8 @@ Status launch_tiles(void (*kernel)(Params), Params params, cudaStream_t stream) 
 template <class T, class Math>
 Status launch_gemm_rows(const kernel::RowGemmParams<T>& params, cudaStream_t stream) {
   return launch_tiles<Math, kernel::gemm_shared_bytes<Math, Math::kStageAlignment>()>(
-      kernel::gemm_rows_kernel<T, Math>, params, stream);
+      kernel::gemm_rows_kernel<T, Math, false>, kernel::gemm_rows_kernel<T, Math, true>, params,
+      stream);
 }
 
 // launch(cuda::std::type_identity<Instruction>{}) with the tensor-core instruction T and `math`
@@ -593,8 +621,8 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
   static_cast<kernel::ConvParams<T>&>(params) = conv;
   params.weights = weights;
   // Most tiles pass 48 KiB (the four-stage 3xTF32 and double stages, the epilogue's tile).
-  return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(kernel::gemm_kernel<T, Math>,
-                                                                params, stream);
+  return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(
+      kernel::gemm_kernel<T, Math, false>, kernel::gemm_kernel<T, Math, true>, params, stream);
 }
 
 // A tensor-core tile shape with the instruction T and `math` call for.

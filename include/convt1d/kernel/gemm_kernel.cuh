@@ -4,9 +4,16 @@
 //   y[co, m] = bias[co] + sum over (ci, tap i) of w[ci, co, k0 + i * tap_step] * x[ci, m - off_i],
 // rows = output channels of the group, columns = positions m of the phase, reduction =
 // input channels x taps of the phase (only taps that reach the phase: no wasted FMAs).
-// A block computes one tile: Tile::kBlockChannels channels x Tile::kBlockPositions positions of
-// one (batch, group, phase). Each thread owns kThreadChannels x kThreadPositions accumulators:
-// kThreadChannels consecutive channels, and its positions in runs of 4 consecutive ones.
+// A block computes one tile: Tile::kBlockChannels channels x Tile::kBlockPositions columns of
+// one (group, phase). The columns of a (group, phase) are its positions in every batch entry,
+// entry by entry, GemmParams::entry_columns to an entry: a whole number of tiles (each tile in
+// one entry), or, where that leaves many columns of the tiles idle (batches of short inputs),
+// the longest phase's positions where those are fewer than a tile's, so that every tile runs on
+// into the next entries (it "straddles" them; detail::gemm_tiling()). The kernels come in two
+// instantiations, for launches whose tiles straddle (kStraddles: each thread works out its input
+// column's entry) and the others, which keep the main loop free of entries to cross. Each thread
+// owns kThreadChannels x kThreadPositions accumulators: kThreadChannels consecutive channels, and
+// its columns in runs of 4 consecutive ones.
 //
 // How a stage is multiplied is the Math policy's (block/gemm_math.cuh): SimtMath, where each
 // thread owns a register tile of channels x positions (float and double, exact), or MmaMath,
@@ -51,24 +58,51 @@ inline constexpr int kPhaseTable = 16;
 template <class T>
 struct GemmParams : ConvParams<T> {
   int64_t channel_tiles = 0;   // tiles over the output channels of one group
-  int64_t position_tiles = 0;  // tiles over the positions of the longest phase
-  int64_t total_tiles = 0;     // batch x groups x stride x position_tiles x channel_tiles
+  int64_t entry_columns = 0;   // columns of a batch entry: at least the longest phase's positions
+  int64_t column_tiles = 0;    // tiles over the columns of all batch entries
+  int64_t total_tiles = 0;     // groups x stride x column_tiles x channel_tiles
   // How ConvParams::w is laid out: PyTorch's layout, or packed per phase (then w points to the
   // packed copy in the workspace).
   detail::WeightLayout weights;
   detail::Phase phases[kPhaseTable] = {};  // geometry.phase(r) for r < min(stride, kPhaseTable)
 };
 
-// Where tile number `tile` of a phase-GEMM launch lies: batch n, group, phase r, and its first
-// output channel and position. Tile order: phase fastest, so that blocks writing the interleaved
-// phases of one stretch of output run together and L2 merges their partial-sector writes; then
-// channel tiles, which share one input window.
+// Where tile number `tile` of a phase-GEMM launch lies: group, phase r, its first output
+// channel, and the batch entry n and position of its first column. Tile order: phase fastest, so
+// that blocks writing the interleaved phases of one stretch of output run together and L2 merges
+// their partial-sector writes; then channel tiles, which share one input window.
 struct GemmTilePlace {
   int64_t n, group, r, channel_begin;
   int64_t first_local_m;  // the tile's first position, counted from the phase's first
   int64_t m_begin;        // the same as a position m
+  bool straddles;         // whether the tile's columns run on past entry n (tile_column())
   detail::Phase phase;
 };
+
+// Where column `column` of a tile lies: batch entry n and position local_m of the phase, counted
+// from its first; `valid` where that is an output of the problem (n < batch, local_m < m_count).
+// kStraddles: place.straddles, known at compile time (the kernels' launches).
+struct GemmTileColumn {
+  int64_t n, local_m;
+  bool valid;
+};
+
+template <bool kStraddles, class T>
+__device__ __forceinline__ GemmTileColumn tile_column(const GemmParams<T>& params,
+                                                      const GemmTilePlace& place, int column) {
+  const int64_t local_m = place.first_local_m + column;
+  if constexpr (kStraddles) {
+    // Straddling tiles' columns lie below 2 x kBlockPositions (entries are shorter than a tile):
+    // 32-bit divisions.
+    const auto columns = static_cast<uint32_t>(params.entry_columns);
+    const auto local = static_cast<uint32_t>(local_m);
+    const int64_t n = place.n + local / columns;
+    const int64_t entry_local_m = local % columns;
+    return {n, entry_local_m, n < params.batch && entry_local_m < place.phase.m_count};
+  } else {
+    return {place.n, local_m, local_m < place.phase.m_count};
+  }
+}
 
 // geometry.phase(r), out of line: for the strides past GemmParams' table, so that the rare
 // path does not weigh on the registers of the kernels' main loops.
@@ -77,9 +111,9 @@ __device__ __noinline__ inline detail::Phase phase_out_of_line(
   return geometry.phase(r);
 }
 
-// The place of `tile`, or false where the tile's phase is shorter than its first position (the
-// whole block skips it).
-template <int kChannels, int kPositions, class T>
+// The place of `tile` in a launch whose tiles straddle batch entries (kStraddles) or do not, or
+// false where none of its columns is an output (the whole block skips it).
+template <int kChannels, int kPositions, bool kStraddles, class T>
 __device__ __forceinline__ bool place_tile(const GemmParams<T>& params, int64_t tile,
                                            GemmTilePlace& place) {
   const detail::PhaseGeometry& geometry = params.geometry;
@@ -88,15 +122,19 @@ __device__ __forceinline__ bool place_tile(const GemmParams<T>& params, int64_t 
   rest /= geometry.stride;
   place.channel_begin = rest % params.channel_tiles * kChannels;
   rest /= params.channel_tiles;
-  place.first_local_m = rest % params.position_tiles * kPositions;
-  rest /= params.position_tiles;
-  place.group = rest % params.groups;
-  place.n = rest / params.groups;
+  const int64_t first_column = rest % params.column_tiles * kPositions;
+  place.group = rest / params.column_tiles;
+  place.n = first_column / params.entry_columns;
+  place.first_local_m = first_column % params.entry_columns;
+  place.straddles = place.first_local_m + kPositions > params.entry_columns;
+  if (place.straddles != kStraddles) return false;  // never, as the host launches them
   // The table spares every block of every tile the phase's divisions.
   place.phase =
       place.r < kPhaseTable ? params.phases[place.r] : phase_out_of_line(geometry, place.r);
   place.m_begin = place.phase.first_m + place.first_local_m;
-  return place.first_local_m < place.phase.m_count;
+  // The next entry's first columns are outputs where the phase has any.
+  return place.first_local_m < place.phase.m_count ||
+         (place.straddles && place.n + 1 < params.batch && place.phase.m_count > 0);
 }
 
 // The asynchronous main loop of one tile: `stages` stages through a ring of kStages
@@ -173,10 +211,22 @@ __device__ __forceinline__ GemmSharedStorage<Math>& gemm_shared_storage(unsigned
   return *reinterpret_cast<GemmSharedStorage<Math>*>(base + offset);
 }
 
+// Where in y a tile column's outputs lie: the output of the tile's first channel there, or
+// nullptr where the column is no output.
+template <class T>
+__device__ __forceinline__ T* column_output(const GemmParams<T>& params,
+                                            const GemmTilePlace& place, int64_t first_channel,
+                                            const GemmTileColumn& column) {
+  if (!column.valid) return nullptr;
+  return params.y + (column.n * params.out_channels + first_channel) * params.out_length +
+         (place.phase.first_m + column.local_m) * params.geometry.stride + place.r -
+         params.geometry.padding;
+}
+
 // store_tile()'s staged form (GemmSharedStorage::kTile): the accumulators into shared.tile, a
 // barrier, each thread one column of it down the rows into y (two adjacent columns at once
 // where they are adjacent outputs in y, aligned), a barrier.
-template <class Math, class T>
+template <bool kStraddles, class Math, class T>
 __device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
                                                   const GemmTilePlace& place,
                                                   const typename Math::Accumulators& accumulators,
@@ -194,19 +244,21 @@ __device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
   const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
   const int64_t stride = params.geometry.stride;
   // Where y (the tile's first row and column) is aligned for it, and consecutive columns are
-  // consecutive outputs (stride 1), each thread stores two columns at once. The tile's first
-  // output, j = first_local_m, and its rows' starts are then all even.
+  // consecutive outputs (stride 1), each thread stores two columns at once. At stride 1 a
+  // column's output is j = local_m (first_m = padding); local_m is even for even columns (the
+  // columns of an entry, out_length or a whole number of tiles, are even), and so are the rows'
+  // starts: both columns of a pair are outputs.
   const bool paired = stride == 1 && params.out_length % 2 == 0 &&
+                      params.entry_columns % 2 == 0 &&
                       reinterpret_cast<uintptr_t>(params.y) % (2 * sizeof(T)) == 0;
   if (paired) {
     static_assert(Math::kThreads % (kPositions / 2) == 0 && kPositions % 2 == 0,
                   "each thread stores two columns of the tile");
     constexpr int kPairRowStep = Math::kThreads / (kPositions / 2);
     const int column = thread % (kPositions / 2) * 2, first_row = thread / (kPositions / 2);
-    const int64_t columns_left = place.phase.m_count - place.first_local_m - column;
-    if (columns_left > 0) {
-      T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
-                   place.m_begin + column - params.geometry.padding;
+    T* const y = column_output(params, place, first_channel,
+                               tile_column<kStraddles>(params, place, column));
+    if (y != nullptr) {
 #pragma unroll 4
       for (int row = first_row; row < Math::kBlockChannels; row += kPairRowStep) {
         if (row >= channel_rows) break;
@@ -218,20 +270,15 @@ __device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
           first += bias;
           second += bias;
         }
-        T* const out = y + row * params.out_length;
-        if (columns_left > 1) {
-          detail::store_pair(out, detail::from_accumulator<T>(first),
-                             detail::from_accumulator<T>(second));
-        } else {
-          *out = detail::from_accumulator<T>(first);
-        }
+        detail::store_pair(y + row * params.out_length, detail::from_accumulator<T>(first),
+                           detail::from_accumulator<T>(second));
       }
     }
   } else {
     const int column = thread % kPositions, first_row = thread / kPositions;
-    if (place.first_local_m + column < place.phase.m_count) {
-      T* const y = params.y + (place.n * params.out_channels + first_channel) * params.out_length +
-                   (place.m_begin + column) * stride + place.r - params.geometry.padding;
+    T* const y = column_output(params, place, first_channel,
+                               tile_column<kStraddles>(params, place, column));
+    if (y != nullptr) {
 #pragma unroll 4
       for (int row = first_row; row < Math::kBlockChannels; row += kRowStep) {
         if (row >= channel_rows) break;
@@ -256,7 +303,7 @@ __device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
 // every thread of the block after the barrier that ends the main loop; ends on a barrier, so the
 // next tile's copies may refill the stages. Without the tile (GemmSharedStorage::kTile false),
 // each accumulator is stored where it lies instead, with no barrier.
-template <class Math, class T>
+template <bool kStraddles, class Math, class T>
 __device__ __forceinline__ void store_tile(const GemmParams<T>& params, const GemmTilePlace& place,
                                            const typename Math::Accumulators& accumulators,
                                            int thread, GemmSharedStorage<Math>& shared) {
@@ -265,24 +312,22 @@ __device__ __forceinline__ void store_tile(const GemmParams<T>& params, const Ge
                 "the tile is held as the accumulators are");
   if constexpr (!GemmSharedStorage<Math>::kTile) {
     // Each accumulator stored where it lies.
+    const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
     Math::for_each(accumulators, thread, [&](int row, int column, Acc value) {
-      const int64_t co = place.channel_begin + row;
-      if (co >= params.out_per_group || place.first_local_m + column >= place.phase.m_count) {
-        return;
+      T* const y = column_output(params, place, first_channel,
+                                 tile_column<kStraddles>(params, place, column));
+      if (place.channel_begin + row >= params.out_per_group || y == nullptr) return;
+      if (params.bias != nullptr) {
+        value += detail::load_as_accumulator(params.bias + first_channel + row);
       }
-      const int64_t channel = place.group * params.out_per_group + co;
-      if (params.bias != nullptr) value += detail::load_as_accumulator(params.bias + channel);
-      const int64_t j =
-          (place.m_begin + column) * params.geometry.stride + place.r - params.geometry.padding;
-      params.y[(place.n * params.out_channels + channel) * params.out_length + j] =
-          detail::from_accumulator<T>(value);
+      y[row * params.out_length] = detail::from_accumulator<T>(value);
     });
   } else {
-    store_staged_tile<Math>(params, place, accumulators, thread, shared);
+    store_staged_tile<kStraddles, Math>(params, place, accumulators, thread, shared);
   }
 }
 
-template <class T, class Math>
+template <class T, class Math, bool kStraddles>
 __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiprocessor)
     gemm_kernel(const __grid_constant__ GemmParams<T> params) {
   using Staged = typename Math::Staged;
@@ -315,10 +360,16 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
 
   for (int64_t tile = blockIdx.x; tile < params.total_tiles; tile += gridDim.x) {
     GemmTilePlace place;
-    if (!place_tile<kChannels, kPositions>(params, tile, place)) continue;
-    const int64_t n = place.n, group = place.group, channel_begin = place.channel_begin;
+    if (!place_tile<kChannels, kPositions, kStraddles>(params, tile, place)) continue;
+    const int64_t group = place.group, channel_begin = place.channel_begin;
     const int64_t m_begin = place.m_begin;
     const detail::Phase& phase = place.phase;
+    // This thread's input column: its batch entry, and its position in x counted from the
+    // window's start (input_column, unless the tile straddles entries; less than a tile in size).
+    const GemmTileColumn input_place = tile_column<kStraddles>(params, place, input_column);
+    const bool input_column_valid = !kStraddles || input_place.n < params.batch;
+    const int input_shift =
+        kStraddles ? static_cast<int>(input_place.local_m - place.first_local_m) : input_column;
 
     const detail::WeightLayout& layout = params.weights;
     const int64_t w_row_stride = layout.in_channel;  // one input channel
@@ -329,8 +380,9 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
 
     // The next stage to load: input-channel chunk ci, tap number tap, this thread's first
     // weight and input slot in it, and where the block's input window starts (positions
-    // window .. window + kPositions - 1 of x). Stages run chunk by chunk, the phase's taps
-    // inside each: a tap moves the weights one tap of the layout on and the window
+    // window .. window + kPositions - 1 of x, in the first column's entry; a thread's input
+    // column is window + input_shift of its own entry). Stages run chunk by chunk, the phase's
+    // taps inside each: a tap moves the weights one tap of the layout on and the window
     // offset_step back; the next chunk moves both kReduction channels on and back to tap 0. So
     // a stage costs a few additions, not its place worked out afresh with 64-bit multiplies.
     // (After the last stage the cursor points one stage past the tensors; never dereferenced.)
@@ -346,9 +398,10 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         params.w + layout.base(group, phase.first_tap) + weight_row * kPack * w_row_stride +
             (channel_begin + (weight_column_valid ? weight_column : 0)) * layout.out_channel,
         params.x +
-            (n * params.in_channels + group * params.in_per_group + input_row * kPack) *
+            ((input_column_valid ? input_place.n : 0) * params.in_channels +
+             group * params.in_per_group + input_row * kPack) *
                 params.in_length +
-            first_window + input_column,
+            first_window + input_shift,
         first_window};
     auto advance = [&] {
       const int64_t offset_step = geometry.offset_step;
@@ -365,11 +418,12 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         next.window -= offset_step;
       }
     };
-    // Whether the whole stage lies inside the tensors (rows, channels and input window: the
-    // usual case, copied without per-element checks; the test is uniform across the block).
+    // Whether the whole stage lies inside the tensors (rows, channels and input window of one
+    // entry: the usual case, copied without per-element checks; the test is uniform across the
+    // block).
     auto stage_full = [&] {
-      return next.ci + kReduction <= params.in_per_group && full_channel_tile && next.window >= 0 &&
-             next.window + kPositions <= params.in_length;
+      return next.ci + kReduction <= params.in_per_group && full_channel_tile &&
+             !kStraddles && next.window >= 0 && next.window + kPositions <= params.in_length;
     };
     auto weight_valid = [&](int i, int p) {
       const int row = (weight_row + i * kWeightRowStep) * kPack + p;
@@ -377,8 +431,9 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     };
     auto input_valid = [&](int i, int p) {
       const int row = (input_row + i * kInputRowStep) * kPack + p;
-      const int64_t t = next.window + input_column;
-      return t >= 0 && t < params.in_length && next.ci + row < params.in_per_group;
+      const int64_t t = next.window + input_shift;
+      return input_column_valid && t >= 0 && t < params.in_length &&
+             next.ci + row < params.in_per_group;
     };
 
     typename Math::Accumulators accumulators;
@@ -548,7 +603,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
       }
     }
 
-    store_tile<Math>(params, place, accumulators, thread, shared);
+    store_tile<kStraddles, Math>(params, place, accumulators, thread, shared);
   }
 }
 

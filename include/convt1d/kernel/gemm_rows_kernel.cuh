@@ -11,13 +11,15 @@
 // stages itself (WgmmaRowMath, whose stages start on 1024-byte boundaries).
 //
 // Mapping. A block computes one tile (Tile::kBlockChannels output channels x
-// Tile::kBlockPositions positions of one (batch, group, phase)); a stage holds, for kReduction
-// input channels and one tap of the phase, the weight row of each output channel of the tile and
-// the input row of each position of the window (block::RowStage). Each thread copies chunk
-// thread % kChunks of rows thread / kChunks, thread / kChunks + kThreads / kChunks, ...; rows
-// outside the tensors (output channels past the group, positions outside the input, channels
-// past the padded count) are filled with zeros. Loop order: input-channel chunks outer, taps of
-// the phase inner.
+// Tile::kBlockPositions columns of one (group, phase), as in gemm_kernel.cuh); a stage holds, for
+// kReduction input channels and one tap of the phase, the weight row of each output channel of
+// the tile and the input row of each column's position (block::RowStage). Each thread copies
+// chunk thread % kChunks of rows thread / kChunks, thread / kChunks + kThreads / kChunks, ...;
+// rows outside the tensors (output channels past the group, positions outside the input or past
+// the batch, channels past the padded count) are filled with zeros. In a tile that straddles
+// batch entries (kStraddles), each thread works out where its input rows lie once, at the
+// tile's start; elsewhere they lie kRowStep positions apart. Loop order: input-channel chunks
+// outer, taps of the phase inner.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +36,7 @@ struct RowGemmParams : GemmParams<T> {  // GemmParams::w and ::weights: the weig
   int64_t row_channels = 0;             // input channels of a group, padded (RowShape::channels)
 };
 
-template <class T, class Math>
+template <class T, class Math, bool kStraddles>
 __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiprocessor)
     gemm_rows_kernel(const __grid_constant__ RowGemmParams<T> params) {
   constexpr int kChannels = Math::kBlockChannels;
@@ -58,7 +60,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
 
   for (int64_t tile = blockIdx.x; tile < params.total_tiles; tile += gridDim.x) {
     GemmTilePlace place;
-    if (!place_tile<kChannels, kPositions>(params, tile, place)) continue;
+    if (!place_tile<kChannels, kPositions, kStraddles>(params, tile, place)) continue;
     const detail::Phase& phase = place.phase;
 
     const T* weight_rows = params.w + layout.base(place.group, phase.first_tap) +
@@ -71,6 +73,23 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     const int64_t window_begin = place.m_begin - phase.first_offset + first_row;
     const int64_t stages =
         (params.row_channels + Math::kReduction - 1) / Math::kReduction * phase.tap_count;
+    // Straddling: the rows of the entry (nullptr past the batch) and the position at tap 0 of
+    // each of this thread's input rows.
+    const T* copy_rows[kStraddles ? kInputCopies : 1] = {};
+    int64_t copy_positions[kStraddles ? kInputCopies : 1] = {};
+    if constexpr (kStraddles) {
+#pragma unroll
+      for (int i = 0; i < kInputCopies; ++i) {
+        const GemmTileColumn column = tile_column<true>(params, place, first_row + i * kRowStep);
+        copy_rows[i] = column.n < params.batch
+                           ? params.input_rows +
+                                 (column.n * params.groups + place.group) * params.in_length *
+                                     params.row_channels +
+                                 chunk_offset
+                           : nullptr;
+        copy_positions[i] = phase.first_m + column.local_m - phase.first_offset;
+      }
+    }
 
     typename Math::Accumulators accumulators;
     Math::clear(accumulators);
@@ -91,10 +110,16 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
 #pragma unroll
       for (int i = 0; i < kInputCopies; ++i) {
         const int row = first_row + i * kRowStep;
-        const int64_t position = t + i * kRowStep;
-        const bool valid = channels_valid && position >= 0 && position < params.in_length;
+        const T* rows = input_rows;
+        int64_t position = t + i * kRowStep;
+        if constexpr (kStraddles) {
+          rows = copy_rows[i];
+          position = copy_positions[i] + (t - window_begin);
+        }
+        const bool valid = channels_valid && (!kStraddles || rows != nullptr) && position >= 0 &&
+                           position < params.in_length;
         thread::copy_async<16>(&stage.inputs[row][Math::Stage::slot(row, chunk)],
-                               valid ? input_rows + position * params.row_channels + ci
+                               valid ? rows + position * params.row_channels + ci
                                      : params.input_rows,
                                valid);
       }
@@ -107,7 +132,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         stages, [&](int buffer) { copy_stage(shared.stages[buffer]); },
         [&](int buffer) { Math::multiply(shared.stages[buffer], accumulators, thread); });
 
-    store_tile<Math>(params, place, accumulators, thread, shared);
+    store_tile<kStraddles, Math>(params, place, accumulators, thread, shared);
   }
 }
 
