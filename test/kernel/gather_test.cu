@@ -594,10 +594,13 @@ constexpr Shape kTileEdgeShapes[] = {
     {"dilated_strided", 1, 24,  40,  5,  120,  6, 2, 0, 4, 1},
     {"short_kernel",  1,  20,   36,  3,   90,  8, 1, 2, 1, 1},
     // Batches of short inputs: tiles run on over several batch entries (gemm_tiling()), at
-    // stride 1 with paired stores (even output length) and at stride 8, 9 positions a phase.
+    // stride 1 with paired stores (even output length), at stride 8 (9 positions a phase), with
+    // groups, and with phases of 10 and 11 positions, two of them without taps (dilation 2),
+    // where a 32-position tile starts past its first entry's shorter phase.
     {"short_batch",   5,  40,   48,  4,   21,  1, 1, 0, 1, 1},
     {"strided_batch", 7,  32,   64, 16,    9,  8, 4, 0, 1, 1},
     {"grouped_batch", 3,  24,   48,  5,   37,  2, 1, 1, 1, 3},
+    {"uneven_batch",  6,  24,   40,  5,   10,  4, 1, 0, 2, 1},
     {"stride20",      1,  24,   32, 40,   30, 20, 7, 3, 1, 1},
 };
 // clang-format on

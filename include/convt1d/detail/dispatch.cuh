@@ -79,7 +79,7 @@ inline constexpr int64_t kDirectMaxWeights = 4096;  // 16 KiB of float, 32 KiB o
 // entries' columns; the tiles in all.
 struct GemmTiling {
   int64_t channel_tiles, entry_columns, column_tiles, total_tiles;
-  bool folded;  // whether the tiles straddle batch entries (entries shorter than a tile)
+  bool straddles;  // whether the tiles straddle batch entries (entries shorter than a tile)
 };
 
 // Tiles straddle batch entries where an entry (the longest phase's positions) is shorter than a
@@ -95,10 +95,10 @@ constexpr GemmTiling gemm_tiling(int64_t batch, int64_t groups, int64_t out_per_
   tiling.channel_tiles = (out_per_group + Tile::kBlockChannels - 1) / Tile::kBlockChannels;
   const int64_t positions = geometry.max_m_count();
   const int64_t entry_tiles = (positions + kPositions - 1) / kPositions;
-  const int64_t folded_tiles = (batch * positions + kPositions - 1) / kPositions;
-  tiling.folded = positions < kPositions && folded_tiles < batch * entry_tiles;
-  tiling.entry_columns = tiling.folded ? positions : entry_tiles * kPositions;
-  tiling.column_tiles = tiling.folded ? folded_tiles : batch * entry_tiles;
+  const int64_t straddling_tiles = (batch * positions + kPositions - 1) / kPositions;
+  tiling.straddles = positions < kPositions && straddling_tiles < batch * entry_tiles;
+  tiling.entry_columns = tiling.straddles ? positions : entry_tiles * kPositions;
+  tiling.column_tiles = tiling.straddles ? straddling_tiles : batch * entry_tiles;
   tiling.total_tiles = groups * geometry.stride * tiling.column_tiles * tiling.channel_tiles;
   return tiling;
 }
@@ -287,7 +287,7 @@ constexpr double gemm_tile_estimate(const Problem& p, int multiprocessors, doubl
 
 // gemm_tile_estimate() of one problem, math and launch for the tile shapes the rule weighs.
 struct TileEstimate {
-  const Problem& problem;
+  Problem problem;
   int multiprocessors;
   MathCost cost;
   bool packed;
@@ -540,7 +540,7 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
 }
 
 // Launches a phase-GEMM kernel of Math's tile: `within` where each tile lies inside one batch
-// entry, `straddling` where the tiles straddle entries (GemmTiling::folded), with one block per
+// entry, `straddling` where the tiles straddle entries (GemmTiling::straddles), with one block per
 // tile of `params` (whose tiling it fills in) and kSharedBytes of dynamic shared memory, which
 // must fit every supported GPU (kernel::kPortableBlockSharedBytes).
 template <class Math, size_t kSharedBytes, class Params>
@@ -557,7 +557,7 @@ Status launch_tiles(void (*within)(Params), void (*straddling)(Params), Params p
   for (int64_t r = 0; r < params.geometry.stride && r < kernel::kPhaseTable; ++r) {
     params.phases[r] = params.geometry.phase(r);
   }
-  void (*const kernel)(Params) = tiling.folded ? straddling : within;
+  void (*const kernel)(Params) = tiling.straddles ? straddling : within;
   if (Status status = allow_shared_memory(kernel, kSharedBytes); status != Status::kSuccess) {
     return status;
   }

@@ -92,8 +92,8 @@ __device__ __forceinline__ GemmTileColumn tile_column(const GemmParams<T>& param
                                                       const GemmTilePlace& place, int column) {
   const int64_t local_m = place.first_local_m + column;
   if constexpr (kStraddles) {
-    // Straddling tiles' columns lie below 2 x kBlockPositions (entries are shorter than a tile):
-    // 32-bit divisions.
+    // Straddling tiles' columns lie below 2 x kBlockPositions, since only entries shorter than
+    // a tile straddle (detail::gemm_tiling()): 32-bit divisions.
     const auto columns = static_cast<uint32_t>(params.entry_columns);
     const auto local = static_cast<uint32_t>(local_m);
     const int64_t n = place.n + local / columns;
@@ -246,8 +246,8 @@ __device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
   // Where y (the tile's first row and column) is aligned for it, and consecutive columns are
   // consecutive outputs (stride 1), each thread stores two columns at once. At stride 1 a
   // column's output is j = local_m (first_m = padding); local_m is even for even columns (the
-  // columns of an entry, out_length or a whole number of tiles, are even), and so are the rows'
-  // starts: both columns of a pair are outputs.
+  // columns of an entry, out_length or a whole number of tiles, are even; the test of
+  // entry_columns is a guard), and so are the rows' starts: both columns of a pair are outputs.
   const bool paired = stride == 1 && params.out_length % 2 == 0 &&
                       params.entry_columns % 2 == 0 &&
                       reinterpret_cast<uintptr_t>(params.y) % (2 * sizeof(T)) == 0;
@@ -418,12 +418,12 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         next.window -= offset_step;
       }
     };
-    // Whether the whole stage lies inside the tensors (rows, channels and input window of one
-    // entry: the usual case, copied without per-element checks; the test is uniform across the
-    // block).
+    // Whether the whole stage lies inside the tensors (rows, channels and input window: the
+    // usual case, copied without per-element checks; the test is uniform across the block).
+    // Never in a straddling tile, whose window spans entries: each of its copies is checked.
     auto stage_full = [&] {
-      return next.ci + kReduction <= params.in_per_group && full_channel_tile &&
-             !kStraddles && next.window >= 0 && next.window + kPositions <= params.in_length;
+      return !kStraddles && next.ci + kReduction <= params.in_per_group && full_channel_tile &&
+             next.window >= 0 && next.window + kPositions <= params.in_length;
     };
     auto weight_valid = [&](int i, int p) {
       const int row = (weight_row + i * kWeightRowStep) * kPack + p;
