@@ -65,10 +65,13 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
 
     const T* weight_rows = params.w + layout.base(place.group, phase.first_tap) +
                            (place.channel_begin + first_row) * layout.out_channel + chunk_offset;
-    const T* input_rows =
-        params.input_rows +
-        (place.n * params.groups + place.group) * params.in_length * params.row_channels +
-        chunk_offset;
+    // The input rows of batch entry n in the tile's group, at this thread's chunk.
+    auto entry_rows = [&](int64_t n) {
+      return params.input_rows +
+             (n * params.groups + place.group) * params.in_length * params.row_channels +
+             chunk_offset;
+    };
+    const T* input_rows = entry_rows(place.n);
     // The input position of this thread's first row at tap 0.
     const int64_t window_begin = place.m_begin - phase.first_offset + first_row;
     const int64_t stages =
@@ -81,12 +84,7 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
 #pragma unroll
       for (int i = 0; i < kInputCopies; ++i) {
         const GemmTileColumn column = tile_column<true>(params, place, first_row + i * kRowStep);
-        copy_rows[i] = column.n < params.batch
-                           ? params.input_rows +
-                                 (column.n * params.groups + place.group) * params.in_length *
-                                     params.row_channels +
-                                 chunk_offset
-                           : nullptr;
+        copy_rows[i] = column.n < params.batch ? entry_rows(column.n) : nullptr;
         copy_positions[i] = phase.first_m + column.local_m - phase.first_offset;
       }
     }
