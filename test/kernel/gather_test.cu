@@ -632,10 +632,35 @@ void check_every_tile(MathMode math) {
   }
 }
 
+// A multiprocessor count for which the rows kernel of Math runs `p` on a resident grid
+// (detail::launch_tiles()) of one or two tiles a block, where p has more than two tiles a
+// block of one multiprocessor; 1 elsewhere.
+template <class T, class Math>
+int multiprocessors_for_resident_grid(const Problem& p) {
+  namespace detail = convt1d::detail;
+  const detail::GemmTiling tiling = detail::gemm_tiling<Math>(
+      p.batch, p.groups, p.out_channels / p.groups, detail::PhaseGeometry::from(p));
+  auto* const kernel = tiling.straddles ? convt1d::kernel::gemm_rows_kernel<T, Math, true>
+                                        : convt1d::kernel::gemm_rows_kernel<T, Math, false>;
+  constexpr size_t kSharedBytes =
+      convt1d::kernel::gemm_shared_bytes<Math, Math::kStageAlignment>();
+  int per_multiprocessor = 0;
+  if (detail::allow_shared_memory(kernel, kSharedBytes) != Status::kSuccess ||
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_multiprocessor, kernel, Math::kThreads,
+                                                    kSharedBytes) != cudaSuccess ||
+      per_multiprocessor < 1 || tiling.total_tiles <= 2 * per_multiprocessor) {
+    return 1;
+  }
+  // Blocks of m multiprocessors: fewer than the tiles, more than half of them.
+  return static_cast<int>((tiling.total_tiles - 1) / per_multiprocessor);
+}
+
 // One instantiation of the tensor-core rows kernel, whatever select_config() would choose, on
 // operands it prepares in the workspace (row_operands_bytes()), with the input copy sized for
 // kMultiprocessors: 0 gives it its multi-tile blocks wherever x's rows are whole chunks, a
-// large count one tile a block everywhere (prepare_rows()).
+// large count one tile a block everywhere (prepare_rows()). The GEMM runs on a resident grid
+// of one or two tiles a block for 0 (multiprocessors_for_resident_grid()), one block per tile
+// for the large count.
 template <class T, class Math, int kMultiprocessors>
 Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
                             cudaStream_t stream, const convt1d::Options& options) {
@@ -648,7 +673,9 @@ Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* b
       status != Status::kSuccess) {
     return status;
   }
-  return detail::launch_gemm_rows<T, Math>(params, stream);
+  const int gemm_multiprocessors =
+      kMultiprocessors == 0 ? multiprocessors_for_resident_grid<T, Math>(p) : kMultiprocessors;
+  return detail::launch_gemm_rows<T, Math>(params, gemm_multiprocessors, stream);
 }
 
 template <class T, class... Maths>

@@ -1,6 +1,7 @@
 // Dispatch: the one place where run-time problem sizes become template arguments.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include <cuda_runtime.h>
@@ -539,13 +540,55 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   return last_launch_status();
 }
 
+// Device ordinals for which resident_blocks() remembers its figure; on the others it asks the
+// runtime on every call.
+inline constexpr int kRememberedDevices = 64;
+
+// Blocks of `kernel`, launched with `threads` threads and `shared_bytes` of dynamic shared
+// memory, that one multiprocessor of the current device runs at once (the runtime's occupancy
+// calculator). `known` holds the figure per device ordinal once asked (0: not yet), so that
+// repeated launches of the kernel make no query.
+template <class Kernel>
+Status resident_blocks(Kernel* kernel, int threads, size_t shared_bytes,
+                       std::atomic<int> (&known)[kRememberedDevices], int& blocks) {
+  int device = 0;
+  cudaError_t error = cudaGetDevice(&device);
+  if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  const bool remembered = device >= 0 && device < kRememberedDevices;
+  blocks = remembered ? known[device].load(std::memory_order_relaxed) : 0;
+  if (blocks > 0) return Status::kSuccess;
+  error = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, shared_bytes);
+  if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  if (remembered) known[device].store(blocks, std::memory_order_relaxed);
+  return Status::kSuccess;
+}
+
+// How launch_tiles() sizes its grid: one block per tile, or a resident grid on the GPU's
+// `multiprocessors` (see launch_tiles()).
+struct TileGrid {
+  bool resident = false;
+  int multiprocessors = 0;
+  static constexpr TileGrid block_per_tile() { return {}; }
+  static constexpr TileGrid resident_on(int multiprocessors) { return {true, multiprocessors}; }
+};
+
+// With a resident grid, the rounds of tiles below which a launch runs on the blocks the GPU
+// holds at once rather than one block per tile (H200, docs/tuning.md, T14).
+inline constexpr int64_t kResidentRounds = 2;
+
 // Launches a phase-GEMM kernel of Math's tile: `within` where each tile lies inside one batch
-// entry, `straddling` where the tiles straddle entries (GemmTiling::straddles), with one block per
-// tile of `params` (whose tiling it fills in) and kSharedBytes of dynamic shared memory, which
-// must fit every supported GPU (kernel::kPortableBlockSharedBytes).
+// entry, `straddling` where the tiles straddle entries (GemmTiling::straddles), on the tiles of
+// `params` (whose tiling it fills in), with kSharedBytes of dynamic shared memory, which must fit
+// every supported GPU (kernel::kPortableBlockSharedBytes). One block per tile, except where
+// `grid` is resident and the tiles are more than the blocks that the GPU's multiprocessors hold
+// at once but fewer than kResidentRounds rounds of them: then the grid is those blocks, each
+// taking every grid-th tile, so that the tiles past the first round go one to a block of the
+// first round (to distinct multiprocessors, where they are fewer than them) rather than to the
+// slots the first round happens to free first, two on some multiprocessors while others idle.
+// Over more rounds, one block per tile balances uneven tiles better.
 template <class Math, size_t kSharedBytes, class Params>
 Status launch_tiles(void (*within)(Params), void (*straddling)(Params), Params params,
-                    cudaStream_t stream) {
+                    TileGrid grid, cudaStream_t stream) {
   static_assert(kSharedBytes <= kernel::kPortableBlockSharedBytes,
                 "the tile launches on every supported GPU");
   const GemmTiling tiling =
@@ -561,16 +604,30 @@ Status launch_tiles(void (*within)(Params), void (*straddling)(Params), Params p
   if (Status status = allow_shared_memory(kernel, kSharedBytes); status != Status::kSuccess) {
     return status;
   }
-  kernel<<<grid_for(params.total_tiles), Math::kThreads, kSharedBytes, stream>>>(params);
+  int64_t blocks = params.total_tiles;
+  if (grid.resident && blocks > grid.multiprocessors) {  // else no round is full
+    static std::atomic<int> known[2][kRememberedDevices];  // per kernel: within, straddling
+    int per_multiprocessor = 0;
+    if (Status status = resident_blocks(kernel, Math::kThreads, kSharedBytes,
+                                        known[tiling.straddles ? 1 : 0], per_multiprocessor);
+        status != Status::kSuccess) {
+      return status;
+    }
+    const int64_t slots = static_cast<int64_t>(per_multiprocessor) * grid.multiprocessors;
+    if (slots > 0 && slots < blocks && blocks < kResidentRounds * slots) blocks = slots;
+  }
+  kernel<<<grid_for(blocks), Math::kThreads, kSharedBytes, stream>>>(params);
   return last_launch_status();
 }
 
-// The rows kernel with Math's tile; `params` has its operands (prepare_rows()).
+// The rows kernel with Math's tile, on a resident grid (launch_tiles()) for the GPU's
+// `multiprocessors`; `params` has its operands (prepare_rows()).
 template <class T, class Math>
-Status launch_gemm_rows(const kernel::RowGemmParams<T>& params, cudaStream_t stream) {
+Status launch_gemm_rows(const kernel::RowGemmParams<T>& params, int multiprocessors,
+                        cudaStream_t stream) {
   return launch_tiles<Math, kernel::gemm_shared_bytes<Math, Math::kStageAlignment>()>(
       kernel::gemm_rows_kernel<T, Math, false>, kernel::gemm_rows_kernel<T, Math, true>, params,
-      stream);
+      TileGrid::resident_on(multiprocessors), stream);
 }
 
 // launch(cuda::std::type_identity<Instruction>{}) with the tensor-core instruction T and `math`
@@ -599,14 +656,16 @@ Status with_instruction(MathMode math, Launch&& launch) {
 // read; select_config() pairs them so.
 template <class T, class Tile>
 Status launch_mma_rows(const kernel::RowGemmParams<T>& params, MathMode math,
-                       cudaStream_t stream) {
+                       int multiprocessors, cudaStream_t stream) {
   return with_instruction<T, Tile>(math, [&](auto instruction) {
     using Instruction = typename decltype(instruction)::type;
     constexpr bool kWarpgroupTile = Tile::kWarpsPositions == 1;
     if constexpr (kWarpgroupTile && Instruction::kParts == 1) {
-      return launch_gemm_rows<T, WgmmaMath<T, Tile, Instruction>>(params, stream);
+      return launch_gemm_rows<T, WgmmaMath<T, Tile, Instruction>>(params, multiprocessors,
+                                                                  stream);
     } else if constexpr (!kWarpgroupTile && Instruction::kParts > 1) {
-      return launch_gemm_rows<T, block::MmaRowMath<T, Tile, Instruction>>(params, stream);
+      return launch_gemm_rows<T, block::MmaRowMath<T, Tile, Instruction>>(
+          params, multiprocessors, stream);
     } else {
       return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
     }
@@ -622,7 +681,8 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
   params.weights = weights;
   // Most tiles pass 48 KiB (the four-stage 3xTF32 and double stages, the epilogue's tile).
   return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(
-      kernel::gemm_kernel<T, Math, false>, kernel::gemm_kernel<T, Math, true>, params, stream);
+      kernel::gemm_kernel<T, Math, false>, kernel::gemm_kernel<T, Math, true>, params,
+      TileGrid::block_per_tile(), stream);
 }
 
 // A tensor-core tile shape with the instruction T and `math` call for.
@@ -732,11 +792,16 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
     }
     const MathMode math = options.math;
     switch (choice) {
-      case KernelChoice::kMmaMedium: return launch_mma_rows<T, MmaMedium>(params, math, stream);
-      case KernelChoice::kMmaShort: return launch_mma_rows<T, MmaShort>(params, math, stream);
-      case KernelChoice::kWgmmaShort: return launch_mma_rows<T, WgmmaShort>(params, math, stream);
-      case KernelChoice::kWgmmaMedium: return launch_mma_rows<T, WgmmaMedium>(params, math, stream);
-      case KernelChoice::kWgmmaLarge: return launch_mma_rows<T, WgmmaLarge>(params, math, stream);
+      case KernelChoice::kMmaMedium:
+        return launch_mma_rows<T, MmaMedium>(params, math, multiprocessors, stream);
+      case KernelChoice::kMmaShort:
+        return launch_mma_rows<T, MmaShort>(params, math, multiprocessors, stream);
+      case KernelChoice::kWgmmaShort:
+        return launch_mma_rows<T, WgmmaShort>(params, math, multiprocessors, stream);
+      case KernelChoice::kWgmmaMedium:
+        return launch_mma_rows<T, WgmmaMedium>(params, math, multiprocessors, stream);
+      case KernelChoice::kWgmmaLarge:
+        return launch_mma_rows<T, WgmmaLarge>(params, math, multiprocessors, stream);
       default: return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
     }
   }
