@@ -633,8 +633,9 @@ void check_every_tile(MathMode math) {
 }
 
 // A multiprocessor count for which the rows kernel of Math runs `p` on a resident grid
-// (detail::launch_tiles()) of one or two tiles a block, where p has more than two tiles a
-// block of one multiprocessor; 1 elsewhere.
+// (detail::launch_tiles()) of one or two tiles a block, where p has more tiles than two rounds
+// of one multiprocessor's blocks; 1 elsewhere (a resident grid too where the tiles lie between
+// one and two rounds of them).
 template <class T, class Math>
 int multiprocessors_for_resident_grid(const Problem& p) {
   namespace detail = convt1d::detail;
@@ -658,9 +659,8 @@ int multiprocessors_for_resident_grid(const Problem& p) {
 // One instantiation of the tensor-core rows kernel, whatever select_config() would choose, on
 // operands it prepares in the workspace (row_operands_bytes()), with the input copy sized for
 // kMultiprocessors: 0 gives it its multi-tile blocks wherever x's rows are whole chunks, a
-// large count one tile a block everywhere (prepare_rows()). The GEMM runs on a resident grid
-// of one or two tiles a block for 0 (multiprocessors_for_resident_grid()), one block per tile
-// for the large count.
+// large count one tile a block everywhere (prepare_rows()). For 0 the GEMM runs on the grid of
+// multiprocessors_for_resident_grid(), for the large count on one block per tile.
 template <class T, class Math, int kMultiprocessors>
 Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
                             cudaStream_t stream, const convt1d::Options& options) {

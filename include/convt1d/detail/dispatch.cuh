@@ -583,9 +583,10 @@ inline constexpr int64_t kResidentRounds = 2;
 // `grid` is resident and the tiles are more than the blocks that the GPU's multiprocessors hold
 // at once but fewer than kResidentRounds rounds of them: then the grid is those blocks, each
 // taking every grid-th tile, so that the tiles past the first round go one to a block of the
-// first round (to distinct multiprocessors, where they are fewer than them) rather than to the
-// slots the first round happens to free first, two on some multiprocessors while others idle.
-// Over more rounds, one block per tile balances uneven tiles better.
+// first round (to distinct multiprocessors where they are fewer than them, as far as the block
+// scheduler spreads a launch's first blocks over an otherwise idle GPU, as measured) rather
+// than to the slots the first round happens to free first, two on some multiprocessors while
+// others idle. Over more rounds, one block per tile balances uneven tiles better.
 template <class Math, size_t kSharedBytes, class Params>
 Status launch_tiles(void (*within)(Params), void (*straddling)(Params), Params params,
                     TileGrid grid, cudaStream_t stream) {
@@ -606,7 +607,8 @@ Status launch_tiles(void (*within)(Params), void (*straddling)(Params), Params p
   }
   int64_t blocks = params.total_tiles;
   if (grid.resident && blocks > grid.multiprocessors) {  // else no round is full
-    static std::atomic<int> known[2][kRememberedDevices];  // per kernel: within, straddling
+    // Per kernel, within and straddling: each instantiation launches those two only.
+    static std::atomic<int> known[2][kRememberedDevices];
     int per_multiprocessor = 0;
     if (Status status = resident_blocks(kernel, Math::kThreads, kSharedBytes,
                                         known[tiling.straddles ? 1 : 0], per_multiprocessor);

@@ -10,8 +10,9 @@
 // mma.sync on fragments read by ldmatrix (MmaRowMath), or on Hopper with wgmma reading the
 // stages itself (WgmmaRowMath, whose stages start on 1024-byte boundaries).
 //
-// Mapping. A block computes one tile (Tile::kBlockChannels output channels x
-// Tile::kBlockPositions columns of one (group, phase), as in gemm_kernel.cuh); a stage holds, for
+// Mapping. A block computes a tile (Tile::kBlockChannels output channels x
+// Tile::kBlockPositions columns of one (group, phase), as in gemm_kernel.cuh), and the next
+// grid-th one after it where the grid is resident (detail::launch_tiles()); a stage holds, for
 // kReduction input channels and one tap of the phase, the weight row of each output channel of
 // the tile and the input row of each column's position (block::RowStage). Each thread copies
 // chunk thread % kChunks of rows thread / kChunks, thread / kChunks + kThreads / kChunks, ...;
