@@ -1,0 +1,175 @@
+// The dispatch rule, on the host (no GPU): for random valid problems, every element type and
+// math mode and several multiprocessor counts, select_config() picks a kernel that launch()
+// instantiates for that type, mode and operand layout (anything else would fail at run time with
+// cudaErrorInvalidValue, on problems the GPU tests may never draw), and the phase-GEMM tiling of
+// every tile shape covers each output column of every batch entry.
+#include <catch2/catch.hpp>
+
+#include <convt1d/convt1d.cuh>
+
+#include <cstdint>
+#include <initializer_list>
+#include <random>
+#include <type_traits>
+
+namespace {
+
+using convt1d::MathMode;
+using convt1d::Problem;
+using convt1d::Status;
+namespace detail = convt1d::detail;
+using detail::KernelChoice;
+
+// A random valid problem: from tiny layers to vocoder-sized ones, with groups, dilation,
+// padding and output padding; in_length up to 2^17, so that the tile counts cross every wave.
+Problem random_problem(std::mt19937_64& rng) {
+  auto pick = [&](int64_t low, int64_t high) {
+    return std::uniform_int_distribution<int64_t>(low, high)(rng);
+  };
+  auto power_of_two = [&](int max_exponent) { return int64_t{1} << pick(0, max_exponent); };
+  for (;;) {
+    Problem p;
+    p.groups = pick(0, 3) == 0 ? power_of_two(9) : 1;
+    p.in_channels = p.groups * (pick(0, 1) == 0 ? pick(1, 64) : power_of_two(11));
+    p.out_channels = p.groups * (pick(0, 1) == 0 ? pick(1, 64) : power_of_two(10));
+    p.batch = pick(0, 1) == 0 ? 1 : pick(1, 32);
+    p.kernel_size = pick(1, 24);
+    p.stride = pick(1, 12);
+    p.dilation = pick(0, 3) == 0 ? pick(2, 4) : 1;
+    p.padding = pick(0, (p.kernel_size - 1) * p.dilation);
+    const int64_t max_output_padding = (p.stride > p.dilation ? p.stride : p.dilation) - 1;
+    p.output_padding = pick(0, max_output_padding);
+    p.in_length = pick(0, 2) == 0 ? pick(1, 64) : pick(1, int64_t{1} << 17);
+    if (convt1d::validate(p) == Status::kSuccess && convt1d::output_length(p) > 0) return p;
+  }
+}
+
+bool one_of(KernelChoice choice, std::initializer_list<KernelChoice> choices) {
+  for (const KernelChoice c : choices) {
+    if (c == choice) return true;
+  }
+  return false;
+}
+
+// What launch() instantiates for T under `math`, given whether the call runs the rows kernel.
+template <class T>
+bool has_kernel(KernelChoice choice, MathMode math, bool rows) {
+  constexpr bool kFloat = std::is_same_v<T, float>;
+  if (rows) {
+    // The rows kernel: 4-warp mma.sync tiles for 3xTF32, warpgroup tiles otherwise.
+    if (kFloat && math == MathMode::k3xTF32) {
+      return one_of(choice, {KernelChoice::kMmaMedium, KernelChoice::kMmaShort});
+    }
+    return one_of(choice, {KernelChoice::kWgmmaShort, KernelChoice::kWgmmaMedium,
+                           KernelChoice::kWgmmaLarge});
+  }
+  if (detail::uses_tensor_cores<T>(math)) {
+    if (kFloat && math == MathMode::k3xTF32) {  // 4-warp tiles only (with_instruction())
+      return one_of(choice,
+                    {KernelChoice::kMmaMedium, KernelChoice::kMmaShort, KernelChoice::kMmaNarrow});
+    }
+    return one_of(choice, {KernelChoice::kMmaLarge, KernelChoice::kMmaMedium,
+                           KernelChoice::kMmaShort, KernelChoice::kMmaNarrow,
+                           KernelChoice::kMmaWide});
+  }
+  return one_of(choice, {KernelChoice::kGemmMedium, KernelChoice::kGemmSquare,
+                         KernelChoice::kGemmNarrow, KernelChoice::kGemmShort});
+}
+
+template <class T>
+void check_choices(MathMode math, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 2000; ++i) {
+    const Problem p = random_problem(rng);
+    for (const int multiprocessors : {1, 8, 46, 108, 132, 144}) {
+      for (const bool given_workspace : {false, true}) {
+        // As launch() decides: a workspace counts where the problem asks for one.
+        const bool with_workspace =
+            given_workspace && detail::workspace_bytes<T>(p, math) > 0;
+        const bool rows = with_workspace && detail::uses_rows_kernel<T>(p, math);
+        const KernelChoice choice =
+            detail::select_config<T>(p, multiprocessors, math, with_workspace);
+        INFO("problem " << i << ": N " << p.batch << ", C_in " << p.in_channels << ", C_out "
+                        << p.out_channels << ", K " << p.kernel_size << ", L_in "
+                        << p.in_length << ", stride " << p.stride << ", padding " << p.padding
+                        << ", output_padding " << p.output_padding << ", dilation "
+                        << p.dilation << ", groups " << p.groups << "; " << multiprocessors
+                        << " multiprocessors, workspace " << with_workspace << ", choice "
+                        << static_cast<int>(choice));
+        if (detail::uses_direct_kernel(p)) {
+          REQUIRE(choice == KernelChoice::kDirect);
+          REQUIRE(detail::workspace_bytes<T>(p, math) == 0);
+        } else {
+          REQUIRE(has_kernel<T>(choice, math, rows));
+        }
+      }
+    }
+  }
+}
+
+template <class Tile>
+void check_tiling(uint64_t seed) {
+  constexpr int64_t kPositions = Tile::kBlockPositions;
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 2000; ++i) {
+    const Problem p = random_problem(rng);
+    const int64_t out_per_group = p.out_channels / p.groups;
+    const detail::PhaseGeometry geometry = detail::PhaseGeometry::from(p);
+    const detail::GemmTiling tiling =
+        detail::gemm_tiling<Tile>(p.batch, p.groups, out_per_group, geometry);
+    const int64_t positions = geometry.max_m_count();
+    INFO("problem " << i << ": N " << p.batch << ", positions a phase " << positions
+                    << ", C_out a group " << out_per_group << "; tile " << Tile::kBlockChannels
+                    << " x " << kPositions);
+    // Channel tiles: every output channel of a group, no tile wholly past them.
+    REQUIRE(tiling.channel_tiles * Tile::kBlockChannels >= out_per_group);
+    REQUIRE((tiling.channel_tiles - 1) * Tile::kBlockChannels < out_per_group);
+    // Each entry's columns hold the longest phase's positions.
+    REQUIRE(tiling.entry_columns >= positions);
+    if (tiling.straddles) {
+      // Entries run on one after another: the tiles cover batch x positions columns, no tile
+      // wholly past them, and an entry is shorter than a tile (the kernels' 32-bit divisions
+      // of a straddling tile's columns rely on it).
+      REQUIRE(p.batch > 1);
+      REQUIRE(tiling.entry_columns == positions);
+      REQUIRE(tiling.entry_columns < kPositions);
+      REQUIRE(tiling.column_tiles * kPositions >= p.batch * positions);
+      REQUIRE((tiling.column_tiles - 1) * kPositions < p.batch * positions);
+      // Only where straddling takes fewer tiles than whole tiles per entry.
+      REQUIRE(tiling.column_tiles < p.batch * ((positions + kPositions - 1) / kPositions));
+    } else {
+      // A whole number of tiles per entry, none wholly past its positions.
+      REQUIRE(tiling.entry_columns % kPositions == 0);
+      REQUIRE(tiling.entry_columns - kPositions < positions);
+      REQUIRE(tiling.column_tiles * kPositions == p.batch * tiling.entry_columns);
+    }
+    REQUIRE(tiling.total_tiles ==
+            p.groups * p.stride * tiling.column_tiles * tiling.channel_tiles);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("dispatch: every choice of select_config() has a kernel", "[dispatch]") {
+  check_choices<float>(MathMode::kExact, 1);
+  check_choices<float>(MathMode::kTF32, 2);
+  check_choices<float>(MathMode::k3xTF32, 3);
+  check_choices<double>(MathMode::kExact, 4);
+  check_choices<__half>(MathMode::kExact, 5);
+  check_choices<__nv_bfloat16>(MathMode::kExact, 6);
+}
+
+TEST_CASE("dispatch: phase-GEMM tiles cover every column of every entry", "[dispatch]") {
+  check_tiling<detail::GemmMedium>(11);
+  check_tiling<detail::GemmSquare>(12);
+  check_tiling<detail::GemmNarrow>(13);
+  check_tiling<detail::GemmShort>(14);
+  check_tiling<detail::MmaLarge>(15);
+  check_tiling<detail::MmaMedium>(16);
+  check_tiling<detail::MmaShort>(17);
+  check_tiling<detail::MmaNarrow>(18);
+  check_tiling<detail::MmaWide>(19);
+  check_tiling<detail::WgmmaShort>(20);
+  check_tiling<detail::WgmmaMedium>(21);
+  check_tiling<detail::WgmmaLarge>(22);
+}
