@@ -22,10 +22,10 @@ namespace convt1d::detail {
 
 // The instantiated tile shapes: 8 x 8 accumulators per thread in the largest FMA tile, 8 x 4
 // and 4 x 8 and 4 x 4 in the others, residency chosen so that float tiles fit their registers
-// without spilling (docs/tuning.md, T10 and T12). The FMA tiles reduce 16 input channels a stage, the narrow one 8: 16 halves the copies'
-// address arithmetic, barriers and waits per multiply-add, 1.0-1.3x on the public shapes
-// (H200, docs/tuning.md, T12), but the narrow tile, picked for layers of few channels and long
-// outputs, was 3-5% slower with it there.
+// without spilling (docs/tuning.md, T10 and T12). The FMA tiles reduce 16 input channels a
+// stage, the narrow one 8: 16 halves the copies' address arithmetic, barriers and waits per
+// multiply-add, 1.0-1.3x on the public shapes (H200, docs/tuning.md, T12), but the narrow tile,
+// picked for layers of few channels and long outputs, was 3-5% slower with it there.
 using GemmMedium = GemmTile<64, 128, 16, 8, 8, 3>;  // 128 threads, <= 168 registers
 using GemmSquare = GemmTile<64, 64, 16, 8, 4, 4>;   // 128 threads, <= 128 registers
 using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 registers
