@@ -173,3 +173,67 @@ TEST_CASE("dispatch: phase-GEMM tiles cover every column of every entry", "[disp
   check_tiling<detail::WgmmaMedium>(21);
   check_tiling<detail::WgmmaLarge>(22);
 }
+
+TEST_CASE("dispatch: launches interleave their phases only where clusters can hold them",
+          "[dispatch]") {
+  using detail::Interleave;
+  using detail::interleaves_phases;
+  std::mt19937_64 rng(31);
+  auto pick = [&](int64_t low, int64_t high) {
+    return std::uniform_int_distribution<int64_t>(low, high)(rng);
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const Problem p = random_problem(rng);
+    const auto geometry = detail::PhaseGeometry::from(p);
+    const int64_t tiles = p.stride * pick(1, 4000), slots = pick(0, 600);
+    const int64_t cluster_slots = pick(0, 1) == 0 ? slots - slots % p.stride : pick(0, slots);
+    const bool straddles = pick(0, 1) == 0;
+    const int64_t in_per_group = p.in_channels / p.groups;
+    INFO(p.stride << " stride, " << tiles << " tiles, " << slots << " slots, " << cluster_slots
+                  << " in clusters, " << (straddles ? "straddling" : "within entries"));
+    const bool possible = interleaves_phases(Interleave::kWherePossible, geometry, in_per_group,
+                                             straddles, tiles, slots, cluster_slots);
+    const bool faster = interleaves_phases(Interleave::kWhereFaster, geometry, in_per_group,
+                                           straddles, tiles, slots, cluster_slots);
+    REQUIRE_FALSE(interleaves_phases(Interleave::kNever, geometry, in_per_group, straddles,
+                                     tiles, slots, cluster_slots));
+    // A cluster is one block per phase, at most the portable cluster size, and must fit.
+    REQUIRE(possible == (p.stride >= 2 && p.stride <= convt1d::kernel::kMaxInterleave &&
+                         cluster_slots >= p.stride));
+    if (faster) {
+      REQUIRE(possible);
+      REQUIRE(p.stride >= detail::kInterleaveStride);
+      REQUIRE_FALSE(straddles);
+      // No more rounds of tiles than the plain launch's.
+      REQUIRE((tiles + cluster_slots - 1) / cluster_slots <= (tiles + slots - 1) / slots);
+    }
+  }
+  // The HiFi-GAN layer of 256 -> 128 channels at stride 8 (128 x 128 tiles on an H200: 432
+  // tiles, 264 plain slots, 240 in clusters of 8): two rounds either way, so it interleaves;
+  // not where its tiles straddle entries, nor with three times the tiles (1296, as DAC's
+  // 768 -> 384 channels make), which clusters would take in six rounds rather than five, nor
+  // with 768 input channels (a reduction of 1536).
+  Problem hifigan;
+  hifigan.batch = 1;
+  hifigan.in_channels = 256;
+  hifigan.out_channels = 128;
+  hifigan.in_length = 6896;
+  hifigan.kernel_size = 16;
+  hifigan.stride = 8;
+  hifigan.padding = 4;
+  const auto hifigan_geometry = detail::PhaseGeometry::from(hifigan);
+  CHECK(interleaves_phases(Interleave::kWhereFaster, hifigan_geometry, 256, false, 432, 264, 240));
+  CHECK_FALSE(interleaves_phases(Interleave::kWhereFaster, hifigan_geometry, 256, true, 432, 264,
+                                 240));
+  CHECK_FALSE(
+      interleaves_phases(Interleave::kWhereFaster, hifigan_geometry, 256, false, 1296, 264, 240));
+  CHECK_FALSE(
+      interleaves_phases(Interleave::kWhereFaster, hifigan_geometry, 768, false, 432, 264, 240));
+  Problem stride4 = hifigan;
+  stride4.stride = 4;
+  stride4.kernel_size = 8;
+  CHECK_FALSE(interleaves_phases(Interleave::kWhereFaster, detail::PhaseGeometry::from(stride4),
+                                 256, false, 432, 264, 240));
+  CHECK(interleaves_phases(Interleave::kWherePossible, detail::PhaseGeometry::from(stride4), 256,
+                           false, 432, 264, 240));
+}

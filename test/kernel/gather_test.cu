@@ -16,6 +16,7 @@
 #include <convt1d/convt1d.cuh>
 #include <convt1d/reference.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -632,36 +633,63 @@ void check_every_tile(MathMode math) {
   }
 }
 
+// The rows kernel of Math for `p` (within or straddling) and the blocks of it that one
+// multiprocessor holds at once (0 where the runtime says nothing).
+template <class T, class Math>
+int64_t rows_blocks_per_multiprocessor(const Problem& p, convt1d::detail::GemmTiling& tiling) {
+  namespace detail = convt1d::detail;
+  tiling = detail::gemm_tiling<Math>(p.batch, p.groups, p.out_channels / p.groups,
+                                     detail::PhaseGeometry::from(p));
+  auto* const kernel = tiling.straddles ? convt1d::kernel::gemm_rows_kernel<T, Math, true>
+                                        : convt1d::kernel::gemm_rows_kernel<T, Math, false>;
+  constexpr size_t kSharedBytes =
+      convt1d::kernel::gemm_shared_bytes<Math, Math::kStageAlignment>();
+  std::atomic<int> unremembered[detail::kRememberedDevices] = {};
+  int blocks = 0;
+  if (detail::allow_shared_memory(kernel, kSharedBytes) != Status::kSuccess ||
+      detail::resident_blocks(kernel, Math::kThreads, kSharedBytes, unremembered, blocks) !=
+          Status::kSuccess) {
+    return 0;
+  }
+  return blocks;
+}
+
 // A multiprocessor count for which the rows kernel of Math runs `p` on a resident grid
 // (detail::launch_tiles()) of one or two tiles a block, where p has more tiles than two rounds
 // of one multiprocessor's blocks; 1 elsewhere (a resident grid too where the tiles lie between
 // one and two rounds of them).
 template <class T, class Math>
 int multiprocessors_for_resident_grid(const Problem& p) {
-  namespace detail = convt1d::detail;
-  const detail::GemmTiling tiling = detail::gemm_tiling<Math>(
-      p.batch, p.groups, p.out_channels / p.groups, detail::PhaseGeometry::from(p));
-  auto* const kernel = tiling.straddles ? convt1d::kernel::gemm_rows_kernel<T, Math, true>
-                                        : convt1d::kernel::gemm_rows_kernel<T, Math, false>;
-  constexpr size_t kSharedBytes =
-      convt1d::kernel::gemm_shared_bytes<Math, Math::kStageAlignment>();
-  int per_multiprocessor = 0;
-  if (detail::allow_shared_memory(kernel, kSharedBytes) != Status::kSuccess ||
-      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_multiprocessor, kernel, Math::kThreads,
-                                                    kSharedBytes) != cudaSuccess ||
-      per_multiprocessor < 1 || tiling.total_tiles <= 2 * per_multiprocessor) {
-    return 1;
-  }
+  convt1d::detail::GemmTiling tiling;
+  const int64_t per_multiprocessor = rows_blocks_per_multiprocessor<T, Math>(p, tiling);
+  if (per_multiprocessor < 1 || tiling.total_tiles <= 2 * per_multiprocessor) return 1;
   // Blocks of m multiprocessors: fewer than the tiles, more than half of them.
   return static_cast<int>((tiling.total_tiles - 1) / per_multiprocessor);
+}
+
+// The same for a launch in clusters of p's phases (stride blocks a cluster, a multiple of which
+// the tiles are): a resident grid of whole clusters, fewer than the tiles' and more than half,
+// where the tiles make at least 3 clusters (and the GPU holds that many); elsewhere, a count
+// large enough for one tile a block.
+template <class T, class Math>
+int multiprocessors_for_interleaved_grid(const Problem& p) {
+  convt1d::detail::GemmTiling tiling;
+  const int64_t per_multiprocessor = rows_blocks_per_multiprocessor<T, Math>(p, tiling);
+  const int64_t tile_clusters = tiling.total_tiles / p.stride;
+  if (per_multiprocessor < 1 || tile_clusters < 3) return 1 << 20;
+  const int64_t grid_clusters = tile_clusters / 2 + 1;
+  return static_cast<int>((grid_clusters * p.stride + per_multiprocessor - 1) /
+                          per_multiprocessor);
 }
 
 // One instantiation of the tensor-core rows kernel, whatever select_config() would choose, on
 // operands it prepares in the workspace (row_operands_bytes()), with the input copy sized for
 // kMultiprocessors: 0 gives it its multi-tile blocks wherever x's rows are whole chunks, a
 // large count one tile a block everywhere (prepare_rows()). For 0 the GEMM runs on the grid of
-// multiprocessors_for_resident_grid(), for the large count on one block per tile.
-template <class T, class Math, int kMultiprocessors>
+// multiprocessors_for_resident_grid(), for the large count on one block per tile; interleaved
+// (kInterleave, detail::launch_tiles()), on multiprocessors_for_interleaved_grid()'s.
+template <class T, class Math, int kMultiprocessors,
+          convt1d::detail::Interleave kInterleave = convt1d::detail::Interleave::kNever>
 Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
                             cudaStream_t stream, const convt1d::Options& options) {
   namespace detail = convt1d::detail;
@@ -673,9 +701,13 @@ Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* b
       status != Status::kSuccess) {
     return status;
   }
-  const int gemm_multiprocessors =
-      kMultiprocessors == 0 ? multiprocessors_for_resident_grid<T, Math>(p) : kMultiprocessors;
-  return detail::launch_gemm_rows<T, Math>(params, gemm_multiprocessors, stream);
+  int gemm_multiprocessors = kMultiprocessors;
+  if constexpr (kInterleave != convt1d::detail::Interleave::kNever) {
+    gemm_multiprocessors = multiprocessors_for_interleaved_grid<T, Math>(p);
+  } else if (kMultiprocessors == 0) {
+    gemm_multiprocessors = multiprocessors_for_resident_grid<T, Math>(p);
+  }
+  return detail::launch_gemm_rows<T, Math, kInterleave>(params, gemm_multiprocessors, stream);
 }
 
 template <class T, class... Maths>
@@ -702,6 +734,12 @@ void check_every_row_tile(MathMode math) {
      ...);
     (check(cuda::std::type_identity<Maths>{}, "one-tile",
            &launch_rows_directly<T, Maths, (1 << 20)>),
+     ...);
+    // In clusters of the phases at every stride from 2 to kMaxInterleave, where the device and
+    // the tests' architecture have clusters (plainly elsewhere), on the resident grid.
+    constexpr auto kWherePossible = convt1d::detail::Interleave::kWherePossible;
+    (check(cuda::std::type_identity<Maths>{}, "interleaved, multi-tile",
+           &launch_rows_directly<T, Maths, 0, kWherePossible>),
      ...);
   }
 }

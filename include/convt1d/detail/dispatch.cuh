@@ -6,6 +6,7 @@
 
 #include <cuda_runtime.h>
 
+
 #include "../block/gemm_math.cuh"
 #include "../block/transpose.cuh"
 #include "../kernel/direct_kernel.cuh"
@@ -563,33 +564,138 @@ Status resident_blocks(Kernel* kernel, int threads, size_t shared_bytes,
   return Status::kSuccess;
 }
 
+// The launch configuration of `blocks` blocks of `threads` threads and `shared_bytes` of
+// dynamic shared memory on `stream`, in clusters of `cluster_size` blocks (`attribute` holds
+// that and must outlive the configuration).
+inline cudaLaunchConfig_t cluster_launch(unsigned int blocks, int threads, size_t shared_bytes,
+                                         int cluster_size, cudaStream_t stream,
+                                         cudaLaunchAttribute& attribute) {
+  attribute.id = cudaLaunchAttributeClusterDimension;
+  attribute.val.clusterDim.x = static_cast<unsigned int>(cluster_size);
+  attribute.val.clusterDim.y = 1;
+  attribute.val.clusterDim.z = 1;
+  cudaLaunchConfig_t config = {};
+  config.gridDim = dim3(blocks);
+  config.blockDim = dim3(static_cast<unsigned int>(threads));
+  config.dynamicSmemBytes = shared_bytes;
+  config.stream = stream;
+  config.attrs = &attribute;
+  config.numAttrs = 1;
+  return config;
+}
+
+// Clusters of `cluster_size` blocks of `kernel` (launched as resident_blocks() says) that the
+// current device runs at once, or 0 where it cannot run them: a kernel built for an
+// architecture before sm_90 (which has no clusters, and whose kernels leave the phases'
+// exchange out), or clusters that do not fit. `known` remembers the figure per device ordinal,
+// plus one (0: not yet asked).
+template <class Kernel>
+Status resident_clusters(Kernel* kernel, int threads, size_t shared_bytes, int cluster_size,
+                         std::atomic<int> (&known)[kRememberedDevices], int& clusters) {
+  int device = 0;
+  cudaError_t error = cudaGetDevice(&device);
+  if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  const bool remembered = device >= 0 && device < kRememberedDevices;
+  const int stored = remembered ? known[device].load(std::memory_order_relaxed) : 0;
+  if (stored > 0) {
+    clusters = stored - 1;
+    return Status::kSuccess;
+  }
+  cudaFuncAttributes attributes = {};
+  error = cudaFuncGetAttributes(&attributes, kernel);
+  if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  clusters = 0;
+  if (attributes.binaryVersion >= 90) {
+    cudaLaunchAttribute attribute = {};
+    const cudaLaunchConfig_t config = cluster_launch(static_cast<unsigned int>(cluster_size),
+                                                     threads, shared_bytes, cluster_size,
+                                                     nullptr, attribute);
+    error = cudaOccupancyMaxActiveClusters(&clusters, kernel, &config);
+    if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
+  }
+  if (remembered) known[device].store(clusters + 1, std::memory_order_relaxed);
+  return Status::kSuccess;
+}
+
 // How launch_tiles() sizes its grid: one block per tile, or a resident grid on the GPU's
 // `multiprocessors` (see launch_tiles()).
+// Where launch_tiles() runs a launch in clusters of its phases (the kernels' interleaved
+// instantiations, kernel/gemm_kernel.cuh's store_interleaved_tile()), given a device and kernel
+// that can: where interleaves_phases() expects it to be faster (the dispatcher's warpgroup
+// tiles), at every stride from 2 to kernel::kMaxInterleave (tests), or never.
+enum class Interleave { kWhereFaster, kWherePossible, kNever };
+
 struct TileGrid {
   bool resident = false;
   int multiprocessors = 0;
+  Interleave interleave = Interleave::kNever;
   static constexpr TileGrid block_per_tile() { return {}; }
-  static constexpr TileGrid resident_on(int multiprocessors) { return {true, multiprocessors}; }
+  static constexpr TileGrid resident_on(int multiprocessors) {
+    return {true, multiprocessors, Interleave::kNever};
+  }
+  constexpr TileGrid interleaved(Interleave where) const {
+    return {resident, multiprocessors, where};
+  }
 };
 
 // With a resident grid, the rounds of tiles below which a launch runs on the blocks the GPU
 // holds at once rather than one block per tile (H200, docs/tuning.md, T14).
 inline constexpr int64_t kResidentRounds = 2;
 
-// Launches a phase-GEMM kernel of Math's tile: `within` where each tile lies inside one batch
-// entry, `straddling` where the tiles straddle entries (GemmTiling::straddles), on the tiles of
-// `params` (whose tiling it fills in), with kSharedBytes of dynamic shared memory, which must fit
-// every supported GPU (kernel::kPortableBlockSharedBytes). One block per tile, except where
-// `grid` is resident and the tiles are more than the blocks that the GPU's multiprocessors hold
-// at once but fewer than kResidentRounds rounds of them: then the grid is those blocks, each
-// taking every grid-th tile, so that the tiles past the first round go one to a block of the
-// first round (to distinct multiprocessors where they are fewer than them, as far as the block
-// scheduler spreads a launch's first blocks over an otherwise idle GPU, as measured) rather
-// than to the slots the first round happens to free first, two on some multiprocessors while
-// others idle. Over more rounds, one block per tile balances uneven tiles better.
+// Interleave::kWhereFaster's bounds (H200, docs/tuning.md, T15): the least stride, and the most
+// products a tile's outputs sum (input channels of a group x taps of a phase).
+inline constexpr int64_t kInterleaveStride = 5;
+inline constexpr int64_t kInterleaveReduction = 1024;
+
+// Whether a launch of `tiles` tiles of this geometry, straddling batch entries or not, runs in
+// clusters of its phases (its kernel and device able to) where `where` says so. kWhereFaster: the
+// phases' stores lie stride >= kInterleaveStride apart (below, the exchange costs more than their
+// partial sectors), the reduction is at most kInterleaveReduction (longer ones hide the stores
+// behind the other blocks' products), the tiles lie inside one entry each (straddling launches
+// were slower), and the `cluster_slots` blocks that the GPU holds at once in clusters take no
+// more rounds of tiles than its `slots` plain ones.
+constexpr bool interleaves_phases(Interleave where, const PhaseGeometry& geometry,
+                                  int64_t in_per_group, bool straddles, int64_t tiles,
+                                  int64_t slots, int64_t cluster_slots) {
+  const int64_t stride = geometry.stride;
+  if (where == Interleave::kNever || stride < 2 || stride > kernel::kMaxInterleave ||
+      cluster_slots < stride) {
+    return false;
+  }
+  if (where == Interleave::kWherePossible) return true;
+  const int64_t taps = (geometry.kernel_size + geometry.tap_step - 1) / geometry.tap_step;
+  auto rounds = [&](int64_t blocks) { return (tiles + blocks - 1) / blocks; };
+  return stride >= kInterleaveStride && in_per_group * taps <= kInterleaveReduction &&
+         !straddles && slots > 0 && rounds(cluster_slots) <= rounds(slots);
+}
+
+// The instantiations of a phase-GEMM kernel that launch_tiles() chooses from: for tiles inside
+// one batch entry each and for tiles that straddle entries (GemmTiling::straddles), plain and,
+// where not nullptr, interleaved (launched in clusters of the phases).
+template <class Params>
+struct TileKernels {
+  void (*within)(Params) = nullptr;
+  void (*straddling)(Params) = nullptr;
+  void (*within_interleaved)(Params) = nullptr;
+  void (*straddling_interleaved)(Params) = nullptr;
+};
+
+// Launches a phase-GEMM kernel of Math's tile on the tiles of `params` (whose tiling it fills
+// in), with kSharedBytes of dynamic shared memory, which must fit every supported GPU
+// (kernel::kPortableBlockSharedBytes). One block per tile, except where `grid` is resident and
+// the tiles are more than the blocks that the GPU's multiprocessors hold at once but fewer than
+// kResidentRounds rounds of them: then the grid is those blocks, each taking every grid-th tile,
+// so that the tiles past the first round go one to a block of the first round (to distinct
+// multiprocessors where they are fewer than them, as far as the block scheduler spreads a
+// launch's first blocks over an otherwise idle GPU, as measured) rather than to the slots the
+// first round happens to free first, two on some multiprocessors while others idle. Over more
+// rounds, one block per tile balances uneven tiles better. Interleaved where `grid` and
+// interleaves_phases() say so and the device holds clusters of the interleaved kernel's blocks
+// (resident_clusters()): then in clusters of `stride` consecutive blocks, each cluster's blocks
+// taking the stride phases of the same channels and columns, on a grid of whole clusters.
 template <class Math, size_t kSharedBytes, class Params>
-Status launch_tiles(void (*within)(Params), void (*straddling)(Params), Params params,
-                    TileGrid grid, cudaStream_t stream) {
+Status launch_tiles(const TileKernels<Params>& kernels, Params params, TileGrid grid,
+                    cudaStream_t stream) {
   static_assert(kSharedBytes <= kernel::kPortableBlockSharedBytes,
                 "the tile launches on every supported GPU");
   const GemmTiling tiling =
@@ -601,35 +707,87 @@ Status launch_tiles(void (*within)(Params), void (*straddling)(Params), Params p
   for (int64_t r = 0; r < params.geometry.stride && r < kernel::kPhaseTable; ++r) {
     params.phases[r] = params.geometry.phase(r);
   }
-  void (*const kernel)(Params) = tiling.straddles ? straddling : within;
-  if (Status status = allow_shared_memory(kernel, kSharedBytes); status != Status::kSuccess) {
+  void (*const plain)(Params) = tiling.straddles ? kernels.straddling : kernels.within;
+  void (*const interleaved_kernel)(Params) =
+      tiling.straddles ? kernels.straddling_interleaved : kernels.within_interleaved;
+  if (Status status = allow_shared_memory(plain, kSharedBytes); status != Status::kSuccess) {
     return status;
   }
-  int64_t blocks = params.total_tiles;
-  if (grid.resident && blocks > grid.multiprocessors) {  // else no round is full
-    // Per kernel, within and straddling: each instantiation launches those two only.
+  // Per kernel, within and straddling: each instantiation launches those two only.
+  const int straddles = tiling.straddles ? 1 : 0;
+  const int64_t stride = params.geometry.stride;
+  const bool may_interleave = grid.interleave != Interleave::kNever &&
+                              interleaved_kernel != nullptr && stride >= 2 &&
+                              stride <= kernel::kMaxInterleave;
+  int64_t blocks = params.total_tiles;  // a multiple of the stride
+  // The blocks that the multiprocessors hold at once, plainly and in clusters of the phases (at
+  // most as many; 0 where not asked).
+  int64_t slots = 0, cluster_slots = 0;
+  if ((grid.resident && blocks > grid.multiprocessors) || may_interleave) {
     static std::atomic<int> known[2][kRememberedDevices];
     int per_multiprocessor = 0;
-    if (Status status = resident_blocks(kernel, Math::kThreads, kSharedBytes,
-                                        known[tiling.straddles ? 1 : 0], per_multiprocessor);
+    if (Status status = resident_blocks(plain, Math::kThreads, kSharedBytes, known[straddles],
+                                        per_multiprocessor);
         status != Status::kSuccess) {
       return status;
     }
-    const int64_t slots = static_cast<int64_t>(per_multiprocessor) * grid.multiprocessors;
-    if (slots > 0 && slots < blocks && blocks < kResidentRounds * slots) blocks = slots;
+    slots = static_cast<int64_t>(per_multiprocessor) * grid.multiprocessors;
   }
-  kernel<<<grid_for(blocks), Math::kThreads, kSharedBytes, stream>>>(params);
-  return last_launch_status();
+  if (may_interleave) {
+    if (Status status = allow_shared_memory(interleaved_kernel, kSharedBytes);
+        status != Status::kSuccess) {
+      return status;
+    }
+    static std::atomic<int> known[2][kernel::kMaxInterleave + 1][kRememberedDevices];
+    int clusters = 0;
+    if (Status status = resident_clusters(interleaved_kernel, Math::kThreads, kSharedBytes,
+                                          static_cast<int>(stride), known[straddles][stride],
+                                          clusters);
+        status != Status::kSuccess) {
+      return status;
+    }
+    const int64_t whole = slots - slots % stride;  // whole clusters of the plain blocks
+    cluster_slots = clusters * stride < whole ? clusters * stride : whole;
+  }
+  const bool interleaved =
+      may_interleave && interleaves_phases(grid.interleave, params.geometry, params.in_per_group,
+                                           tiling.straddles, blocks, slots, cluster_slots);
+  if (interleaved) slots = cluster_slots;
+  if (grid.resident && slots > 0 && slots < blocks && blocks < kResidentRounds * slots) {
+    blocks = slots;
+  }
+  if (!interleaved) {
+    plain<<<grid_for(blocks), Math::kThreads, kSharedBytes, stream>>>(params);
+    return last_launch_status();
+  }
+  // Whole clusters: blocks take the tiles of their own phase (blockIdx.x % stride) only.
+  const unsigned int cluster_blocks =
+      grid_for(blocks) - grid_for(blocks) % static_cast<unsigned int>(stride);
+  cudaLaunchAttribute attribute = {};
+  const cudaLaunchConfig_t config = cluster_launch(
+      cluster_blocks, Math::kThreads, kSharedBytes, static_cast<int>(stride), stream, attribute);
+  const cudaError_t error = cudaLaunchKernelEx(&config, interleaved_kernel, params);
+  return error == cudaSuccess ? last_launch_status() : make_cuda_status(static_cast<int>(error));
 }
 
 // The rows kernel with Math's tile, on a resident grid (launch_tiles()) for the GPU's
-// `multiprocessors`; `params` has its operands (prepare_rows()).
-template <class T, class Math>
+// `multiprocessors`, interleaved where kInterleave says so (its interleaved instantiations only
+// where it may: within entries for kWhereFaster, also straddling for kWherePossible); `params`
+// has its operands (prepare_rows()).
+template <class T, class Math, Interleave kInterleave>
 Status launch_gemm_rows(const kernel::RowGemmParams<T>& params, int multiprocessors,
                         cudaStream_t stream) {
+  TileKernels<kernel::RowGemmParams<T>> kernels;
+  kernels.within = kernel::gemm_rows_kernel<T, Math, false>;
+  kernels.straddling = kernel::gemm_rows_kernel<T, Math, true>;
+  if constexpr (kInterleave != Interleave::kNever && kernel::GemmSharedStorage<Math>::kTile) {
+    kernels.within_interleaved = kernel::gemm_rows_kernel<T, Math, false, true>;
+    if constexpr (kInterleave == Interleave::kWherePossible) {
+      kernels.straddling_interleaved = kernel::gemm_rows_kernel<T, Math, true, true>;
+    }
+  }
   return launch_tiles<Math, kernel::gemm_shared_bytes<Math, Math::kStageAlignment>()>(
-      kernel::gemm_rows_kernel<T, Math, false>, kernel::gemm_rows_kernel<T, Math, true>, params,
-      TileGrid::resident_on(multiprocessors), stream);
+      kernels, params, TileGrid::resident_on(multiprocessors).interleaved(kInterleave), stream);
 }
 
 // launch(cuda::std::type_identity<Instruction>{}) with the tensor-core instruction T and `math`
@@ -663,10 +821,11 @@ Status launch_mma_rows(const kernel::RowGemmParams<T>& params, MathMode math,
     using Instruction = typename decltype(instruction)::type;
     constexpr bool kWarpgroupTile = Tile::kWarpsPositions == 1;
     if constexpr (kWarpgroupTile && Instruction::kParts == 1) {
-      return launch_gemm_rows<T, WgmmaMath<T, Tile, Instruction>>(params, multiprocessors,
-                                                                  stream);
+      return launch_gemm_rows<T, WgmmaMath<T, Tile, Instruction>, Interleave::kWhereFaster>(
+          params, multiprocessors, stream);
     } else if constexpr (!kWarpgroupTile && Instruction::kParts > 1) {
-      return launch_gemm_rows<T, block::MmaRowMath<T, Tile, Instruction>>(
+      // 3xTF32: interleaved, its tiles were slower on every layer measured (T15).
+      return launch_gemm_rows<T, block::MmaRowMath<T, Tile, Instruction>, Interleave::kNever>(
           params, multiprocessors, stream);
     } else {
       return make_cuda_status(static_cast<int>(cudaErrorInvalidValue));
@@ -682,9 +841,11 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
   static_cast<kernel::ConvParams<T>&>(params) = conv;
   params.weights = weights;
   // Most tiles pass 48 KiB (the four-stage 3xTF32 and double stages, the epilogue's tile).
-  return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(
-      kernel::gemm_kernel<T, Math, false>, kernel::gemm_kernel<T, Math, true>, params,
-      TileGrid::block_per_tile(), stream);
+  TileKernels<kernel::GemmParams<T>> kernels;
+  kernels.within = kernel::gemm_kernel<T, Math, false>;
+  kernels.straddling = kernel::gemm_kernel<T, Math, true>;
+  return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(kernels, params,
+                                                               TileGrid::block_per_tile(), stream);
 }
 
 // A tensor-core tile shape with the instruction T and `math` call for.

@@ -42,6 +42,7 @@
 
 #include <cuda/std/type_traits>
 
+#include "../block/cluster.cuh"
 #include "../block/gemm_math.cuh"
 #include "../detail/element.cuh"
 #include "../detail/weight_layout.hpp"
@@ -66,6 +67,10 @@ struct GemmParams : ConvParams<T> {
   detail::WeightLayout weights;
   detail::Phase phases[kPhaseTable] = {};  // geometry.phase(r) for r < min(stride, kPhaseTable)
 };
+
+// The most phases (blocks of a cluster) an interleaved launch combines: the portable cluster
+// size.
+inline constexpr int kMaxInterleave = 8;
 
 // Where tile number `tile` of a phase-GEMM launch lies: group, phase r, its first output
 // channel, and the batch entry n and position of its first column. Tile order: phase fastest, so
@@ -112,7 +117,8 @@ __device__ __noinline__ inline detail::Phase phase_out_of_line(
 }
 
 // The place of `tile` in a launch whose tiles straddle batch entries (kStraddles) or do not, or
-// false where none of its columns is an output (the whole block skips it).
+// false where none of its columns is an output (the whole block skips it; in an interleaved
+// launch it still takes part in its cluster's epilogue, with the place filled in).
 template <int kChannels, int kPositions, bool kStraddles, class T>
 __device__ __forceinline__ bool place_tile(const GemmParams<T>& params, int64_t tile,
                                            GemmTilePlace& place) {
@@ -126,12 +132,12 @@ __device__ __forceinline__ bool place_tile(const GemmParams<T>& params, int64_t 
   place.group = rest / params.column_tiles;
   place.n = first_column / params.entry_columns;
   place.first_local_m = first_column % params.entry_columns;
-  place.straddles = place.first_local_m + kPositions > params.entry_columns;
-  if (place.straddles != kStraddles) return false;  // never, as the host launches them
   // The table spares every block of every tile the phase's divisions.
   place.phase =
       place.r < kPhaseTable ? params.phases[place.r] : phase_out_of_line(geometry, place.r);
   place.m_begin = place.phase.first_m + place.first_local_m;
+  place.straddles = place.first_local_m + kPositions > params.entry_columns;
+  if (place.straddles != kStraddles) return false;  // never, as the host launches them
   // The next entry's first columns are outputs where the phase has any.
   return place.first_local_m < place.phase.m_count ||
          (place.straddles && place.n + 1 < params.batch && place.phase.m_count > 0);
@@ -291,6 +297,71 @@ __device__ __forceinline__ void store_staged_tile(const GemmParams<T>& params,
     }
   }
   __syncthreads();
+}
+
+// The epilogue of an interleaved launch (the rows kernel's kInterleaved instantiation, sm_90 and
+// later, detail::launch_tiles()), whose clusters of `stride` blocks hold the tiles of every
+// phase r at the same channels and columns. Together these cover stride x kBlockPositions
+// consecutive outputs of each channel: column c of phase r is output
+// (first_m(r) + local_m) * stride + r - padding = local_m * stride + u(r) of its entry, with
+// u(r) = (r - padding) mod stride. Each block writes its accumulators into its shared tile;
+// after a cluster barrier, the block of phase b stores channel rows b, b + stride, ... of every
+// phase, reading the other blocks' tiles through distributed shared memory, 4 columns (16
+// bytes) a read. Thread t takes the outputs at u = t % stride of the column groups t / stride,
+// t / stride + kThreads / stride, ... of those rows, so that the stride threads of a group store
+// 4 x stride consecutive outputs of a row: whole sectors, where each phase's own outputs lie
+// stride apart in y. A second barrier keeps every tile in place until the cluster has read it,
+// and the stages free for the next tile's copies, as store_tile()'s last barrier does.
+template <bool kStraddles, class Math, class T>
+__device__ __forceinline__ void store_interleaved_tile(
+    const GemmParams<T>& params, const GemmTilePlace& place,
+    const typename Math::Accumulators& accumulators, int thread,
+    GemmSharedStorage<Math>& shared) {
+  using Acc = detail::accumulator_t<T>;
+  static_assert(GemmSharedStorage<Math>::kTile, "the cluster reads the tiles in shared memory");
+  static_assert(cuda::std::is_same_v<Acc, float>, "tensor-core tiles accumulate in float");
+  constexpr int kGroups = Math::kBlockPositions / 4;  // column groups of a row
+  static_assert(Math::kBlockPositions % 4 == 0 && (kGroups & (kGroups - 1)) == 0,
+                "a row is a power of two of column groups");
+  static_assert(GemmSharedStorage<Math>::kPitch % 4 == 0, "groups start on 16 bytes");
+
+  Math::for_each(accumulators, thread,
+                 [&](int row, int column, Acc value) { shared.tile[row][column] = value; });
+  block::cluster_barrier();
+
+  const auto stride = static_cast<int>(params.geometry.stride);
+  const int step = Math::kThreads / stride;  // groups a pass
+  if (thread < step * stride) {              // the others idle (strides that do not divide it)
+    const int u = thread % stride;
+    // The phase whose outputs lie at u, r = (u + padding) mod stride: its tile is block r's.
+    GemmTilePlace source = place;
+    source.r = (u + params.geometry.padding % stride) % stride;
+    source.phase = params.phases[source.r];
+    const Acc* const tile = block::cluster_peer(&shared.tile[0][0], static_cast<int>(source.r));
+    const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
+    const int64_t channel_rows = params.out_per_group - place.channel_begin;  // rows inside y
+    const int rows = channel_rows < Math::kBlockChannels ? static_cast<int>(channel_rows)
+                                                         : Math::kBlockChannels;
+    const auto b = static_cast<int>(place.r);
+    const int own_rows = rows > b ? (rows - b + stride - 1) / stride : 0;
+    for (int index = thread / stride; index < own_rows * kGroups; index += step) {
+      const int row = b + index / kGroups * stride;
+      const int column = index % kGroups * 4;
+      const float4 values =
+          *reinterpret_cast<const float4*>(tile + row * GemmSharedStorage<Math>::kPitch + column);
+      const Acc bias = params.bias != nullptr
+                           ? detail::load_as_accumulator(params.bias + first_channel + row)
+                           : Acc(0);
+      const Acc sums[4] = {values.x + bias, values.y + bias, values.z + bias, values.w + bias};
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        T* const y = column_output(params, source, first_channel,
+                                   tile_column<kStraddles>(params, source, column + i));
+        if (y != nullptr) y[row * params.out_length] = detail::from_accumulator<T>(sums[i]);
+      }
+    }
+  }
+  block::cluster_barrier();
 }
 
 // The epilogue: bias, conversion, and the store of the tile's outputs, through

@@ -20,7 +20,8 @@
 // the batch, channels past the padded count) are filled with zeros. In a tile that straddles
 // batch entries (kStraddles), each thread works out where its input rows lie once, at the
 // tile's start; elsewhere they lie kRowStep positions apart. Loop order: input-channel chunks
-// outer, taps of the phase inner.
+// outer, taps of the phase inner. The kInterleaved instantiation runs in clusters of the stride
+// phases, which store their tiles together (store_interleaved_tile(), sm_90 and later).
 #pragma once
 
 #include <cstdint>
@@ -37,9 +38,11 @@ struct RowGemmParams : GemmParams<T> {  // GemmParams::w and ::weights: the weig
   int64_t row_channels = 0;             // input channels of a group, padded (RowShape::channels)
 };
 
-template <class T, class Math, bool kStraddles>
+template <class T, class Math, bool kStraddles, bool kInterleaved = false>
 __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiprocessor)
     gemm_rows_kernel(const __grid_constant__ RowGemmParams<T> params) {
+  static_assert(!kInterleaved || GemmSharedStorage<Math>::kTile,
+                "the interleaved epilogue exchanges the tiles in shared memory");
   constexpr int kChannels = Math::kBlockChannels;
   constexpr int kPositions = Math::kBlockPositions;
   constexpr int kThreads = Math::kThreads;
@@ -59,9 +62,15 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
   const int64_t chunk_offset = chunk * Math::kChunkElements;
   const detail::WeightLayout& layout = params.weights;
 
+  // kInterleaved (launched in clusters of the phases, store_interleaved_tile()): every block of a
+  // cluster takes part in every tile's epilogue, its own tile empty where none of its columns is
+  // an output. Built for an architecture without clusters, the kernel stores plainly (and the
+  // host never launches it in clusters, detail::resident_clusters()).
+  constexpr bool kExchanges = kInterleaved && block::kClusters;
   for (int64_t tile = blockIdx.x; tile < params.total_tiles; tile += gridDim.x) {
     GemmTilePlace place;
-    if (!place_tile<kChannels, kPositions, kStraddles>(params, tile, place)) continue;
+    const bool placed = place_tile<kChannels, kPositions, kStraddles>(params, tile, place);
+    if (!placed && !kExchanges) continue;
     const detail::Phase& phase = place.phase;
 
     const T* weight_rows = params.w + layout.base(place.group, phase.first_tap) +
@@ -76,7 +85,8 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     // The input position of this thread's first row at tap 0.
     const int64_t window_begin = place.m_begin - phase.first_offset + first_row;
     const int64_t stages =
-        (params.row_channels + Math::kReduction - 1) / Math::kReduction * phase.tap_count;
+        placed ? (params.row_channels + Math::kReduction - 1) / Math::kReduction * phase.tap_count
+               : 0;
     // Straddling: the rows of the entry (nullptr past the batch) and the position at tap 0 of
     // each of this thread's input rows.
     const T* copy_rows[kStraddles ? kInputCopies : 1] = {};
@@ -131,7 +141,11 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
         stages, [&](int buffer) { copy_stage(shared.stages[buffer]); },
         [&](int buffer) { Math::multiply(shared.stages[buffer], accumulators, thread); });
 
-    store_tile<kStraddles, Math>(params, place, accumulators, thread, shared);
+    if constexpr (kExchanges) {
+      store_interleaved_tile<kStraddles, Math>(params, place, accumulators, thread, shared);
+    } else {
+      store_tile<kStraddles, Math>(params, place, accumulators, thread, shared);
+    }
   }
 }
 
