@@ -735,8 +735,9 @@ void check_every_row_tile(MathMode math) {
     (check(cuda::std::type_identity<Maths>{}, "one-tile",
            &launch_rows_directly<T, Maths, (1 << 20)>),
      ...);
-    // In clusters of the phases at every stride from 2 to kMaxInterleave, where the device and
-    // the tests' architecture have clusters (plainly elsewhere), on the resident grid.
+    // In clusters of the phases at every stride of the shapes from 2 to kMaxInterleave (2-6 and
+    // 8), where the device and the tests' architecture have clusters (plainly elsewhere), on the
+    // resident grid.
     constexpr auto kWherePossible = convt1d::detail::Interleave::kWherePossible;
     (check(cuda::std::type_identity<Maths>{}, "interleaved, multi-tile",
            &launch_rows_directly<T, Maths, 0, kWherePossible>),
