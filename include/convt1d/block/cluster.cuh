@@ -31,9 +31,7 @@ template <class T>
 __device__ __forceinline__ const T* cluster_peer(const T* local, int rank) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   uint64_t peer = 0;
-  asm("mapa.u64 %0, %1, %2;"
-               : "=l"(peer)
-               : "l"(reinterpret_cast<uint64_t>(local)), "r"(rank));
+  asm("mapa.u64 %0, %1, %2;" : "=l"(peer) : "l"(reinterpret_cast<uint64_t>(local)), "r"(rank));
   return reinterpret_cast<const T*>(peer);
 #else
   (void)rank;

@@ -6,7 +6,6 @@
 
 #include <cuda_runtime.h>
 
-
 #include "../block/gemm_math.cuh"
 #include "../block/transpose.cuh"
 #include "../kernel/direct_kernel.cuh"
