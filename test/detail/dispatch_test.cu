@@ -197,6 +197,13 @@ TEST_CASE("dispatch: launches interleave their phases only where clusters can ho
                                            straddles, tiles, slots, cluster_slots);
     REQUIRE_FALSE(interleaves_phases(Interleave::kNever, geometry, in_per_group, straddles,
                                      tiles, slots, cluster_slots));
+    // launch_tiles() asks the GPU only for candidates: none interleaves without being one.
+    for (const Interleave where : {Interleave::kWhereFaster, Interleave::kWherePossible}) {
+      if (!detail::interleave_candidate(where, geometry, in_per_group, straddles)) {
+        REQUIRE_FALSE(interleaves_phases(where, geometry, in_per_group, straddles, tiles, slots,
+                                         cluster_slots));
+      }
+    }
     // A cluster is one block per phase, at most the portable cluster size, and must fit.
     REQUIRE(possible == (p.stride >= 2 && p.stride <= convt1d::kernel::kMaxInterleave &&
                          cluster_slots >= p.stride));

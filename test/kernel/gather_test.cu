@@ -580,8 +580,9 @@ size_t packed_bytes(const Problem& p) {
 // of them without taps), groups, dilation, output padding, and reductions that end inside a
 // stage; for the packed weights also groups with several phases, phases whose taps share no
 // first tap with stride and dilation both above 1, and kernels shorter than the stride; tiles
-// over several batch entries; and a stride past the phases GemmParams lists
-// (kernel::kPhaseTable), whose tiles work theirs out.
+// over several batch entries; stride 7 (with strides 2-6 and 8, every cluster size of the
+// interleaved rows kernel); and a stride past the phases GemmParams lists (kernel::kPhaseTable),
+// whose tiles work theirs out.
 // clang-format off
 constexpr Shape kTileEdgeShapes[] = {
     // name          N  C_in C_out  K  L_in stride padding output_padding dilation groups
@@ -602,6 +603,7 @@ constexpr Shape kTileEdgeShapes[] = {
     {"strided_batch", 7,  32,   64, 16,    9,  8, 4, 0, 1, 1},
     {"grouped_batch", 3,  24,   48,  5,   37,  2, 1, 1, 1, 3},
     {"uneven_batch",  6,  24,   40,  5,   10,  4, 1, 0, 2, 1},
+    {"stride7",       1,  40,   72, 14,   90,  7, 3, 2, 1, 1},
     {"stride20",      1,  24,   32, 40,   30, 20, 7, 3, 1, 1},
 };
 // clang-format on
@@ -682,6 +684,41 @@ int multiprocessors_for_interleaved_grid(const Problem& p) {
                           per_multiprocessor);
 }
 
+// Whether this build's device code has thread-block clusters where it runs (compiled for sm_90
+// or later: block::kClusters in the code the GPU executes).
+__global__ void clusters_compiled_kernel(int* compiled) {
+  *compiled = convt1d::block::kClusters ? 1 : 0;
+}
+
+bool clusters_compiled() {
+  DeviceBuffer<int> compiled(1);
+  clusters_compiled_kernel<<<1, 1>>>(compiled.data());
+  REQUIRE_CUDA(cudaGetLastError());
+  return copy_to_host(compiled.data(), 1, nullptr)[0] == 1;
+}
+
+// Where this build's device code has clusters, the GPU holds clusters of the interleaved rows
+// kernel of Math for p (stride 2 to kMaxInterleave), so that the interleaved tile checks do run
+// in clusters rather than fall back to the plain launch.
+template <class T, class Math>
+void require_interleaved_clusters(const Problem& p) {
+  namespace detail = convt1d::detail;
+  if (p.stride < 2 || p.stride > convt1d::kernel::kMaxInterleave || !clusters_compiled()) return;
+  const detail::GemmTiling tiling = detail::gemm_tiling<Math>(
+      p.batch, p.groups, p.out_channels / p.groups, detail::PhaseGeometry::from(p));
+  auto* const kernel = tiling.straddles ? convt1d::kernel::gemm_rows_kernel<T, Math, true, true>
+                                        : convt1d::kernel::gemm_rows_kernel<T, Math, false, true>;
+  constexpr size_t kSharedBytes =
+      convt1d::kernel::gemm_shared_bytes<Math, Math::kStageAlignment>();
+  REQUIRE(detail::allow_shared_memory(kernel, kSharedBytes) == Status::kSuccess);
+  std::atomic<int> unremembered[detail::kRememberedDevices] = {};
+  int clusters = 0;
+  REQUIRE(detail::resident_clusters(kernel, Math::kThreads, kSharedBytes,
+                                    static_cast<int>(p.stride), unremembered,
+                                    clusters) == Status::kSuccess);
+  REQUIRE(clusters > 0);
+}
+
 // One instantiation of the tensor-core rows kernel, whatever select_config() would choose, on
 // operands it prepares in the workspace (row_operands_bytes()), with the input copy sized for
 // kMultiprocessors: 0 gives it its multi-tile blocks wherever x's rows are whole chunks, a
@@ -735,10 +772,10 @@ void check_every_row_tile(MathMode math) {
     (check(cuda::std::type_identity<Maths>{}, "one-tile",
            &launch_rows_directly<T, Maths, (1 << 20)>),
      ...);
-    // In clusters of the phases at every stride of the shapes from 2 to kMaxInterleave (2-6 and
-    // 8), where the device and the tests' architecture have clusters (plainly elsewhere), on the
-    // resident grid.
+    // In clusters of the phases at every stride from 2 to kMaxInterleave, where the device and
+    // the tests' architecture have clusters (plainly elsewhere), on the resident grid.
     constexpr auto kWherePossible = convt1d::detail::Interleave::kWherePossible;
+    (require_interleaved_clusters<T, Maths>(problem), ...);
     (check(cuda::std::type_identity<Maths>{}, "interleaved, multi-tile",
            &launch_rows_directly<T, Maths, 0, kWherePossible>),
      ...);
@@ -1288,6 +1325,17 @@ TEMPLATE_TEST_CASE("gather: two streams run different problems concurrently", "[
   check_output(host_b, device_b.download(second.get()), 0);
 }
 
+// Captures one launch of `device` on `stream` into `graph`, ending the capture before any
+// REQUIRE can leave the stream capturing.
+template <class T>
+void capture_launch(DeviceCase<T>& device, cudaStream_t stream, Graph& graph) {
+  REQUIRE_CUDA(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+  const Status captured = device.launch(stream);
+  const cudaError_t end = cudaStreamEndCapture(stream, graph.out());
+  REQUIRE(captured == Status::kSuccess);
+  REQUIRE_CUDA(end);
+}
+
 TEMPLATE_TEST_CASE("gather: CUDA graph capture and replay", "[gather][graph]", float, double,
                    __half, __nv_bfloat16) {
   using T = TestType;
@@ -1310,12 +1358,7 @@ TEMPLATE_TEST_CASE("gather: CUDA graph capture and replay", "[gather][graph]", f
   REQUIRE_CUDA(cudaStreamSynchronize(stream.get()));
 
   Graph graph;
-  REQUIRE_CUDA(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeGlobal));
-  const Status captured = device.launch(stream.get());
-  // End the capture before any REQUIRE can leave the stream capturing.
-  const cudaError_t end = cudaStreamEndCapture(stream.get(), graph.out());
-  REQUIRE(captured == Status::kSuccess);
-  REQUIRE_CUDA(end);
+  capture_launch(device, stream.get(), graph);
   // Capturing ran nothing: y is still all poison.
   const std::vector<T> before = device.download(stream.get());
   CHECK(all_bytes_equal(before.data(), static_cast<int64_t>(before.size()), 0xFF));
@@ -1332,6 +1375,45 @@ TEMPLATE_TEST_CASE("gather: CUDA graph capture and replay", "[gather][graph]", f
     REQUIRE_CUDA(cudaGraphLaunch(exec.get(), stream.get()));
     const std::vector<T> replayed = device.download(stream.get());
     REQUIRE(std::memcmp(replayed.data(), plain.data(), plain.size() * sizeof(T)) == 0);
+  }
+  REQUIRE_CUDA(cudaGetLastError());
+}
+
+// A layer the rows kernel takes interleaved on sm_90 (stride 8, a short reduction, one entry),
+// captured as the process's first call of convt1d: it asks the GPU about its kernels and
+// clusters inside the capture.
+TEMPLATE_TEST_CASE("gather: CUDA graph capture of an interleaved rows layer", "[gather][graph]",
+                   float, __half) {
+  using T = TestType;
+  Problem p;
+  p.batch = 1;
+  p.in_channels = 64;
+  p.out_channels = 128;
+  p.kernel_size = 16;
+  p.stride = 8;
+  p.padding = 4;
+  p.in_length = 300;
+  std::mt19937_64 rng(case_seed(base_seed(), 650 + type_tag<T>(), 0));
+  HostCase<T> host = make_host_case<T>(p, true, rng);
+  host.math = cuda::std::is_same_v<T, float> ? MathMode::kTF32 : MathMode::kExact;
+  host.workspace_bytes = convt1d::workspace_size<T>(p, host.math);
+  REQUIRE(convt1d::detail::uses_rows_kernel<T>(p, host.math));
+  INFO(type_name<T>() << " (" << math_name(host.math) << "), " << describe(p) << " with bias");
+
+  Stream stream;
+  DeviceCase<T> device(host);
+  device.upload(stream.get());
+  REQUIRE_CUDA(cudaStreamSynchronize(stream.get()));
+
+  Graph graph;
+  capture_launch(device, stream.get(), graph);
+  GraphExec exec;
+  REQUIRE_CUDA(cudaGraphInstantiate(exec.out(), graph.get(), 0));
+  for (int replay = 0; replay < 2; ++replay) {
+    INFO("graph replay " << replay);
+    device.poison_y(stream.get());
+    REQUIRE_CUDA(cudaGraphLaunch(exec.get(), stream.get()));
+    check_output(host, device.download(stream.get()), 0);
   }
   REQUIRE_CUDA(cudaGetLastError());
 }

@@ -604,7 +604,9 @@ Status resident_clusters(Kernel* kernel, int threads, size_t shared_bytes, int c
   error = cudaFuncGetAttributes(&attributes, kernel);
   if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
   clusters = 0;
-  if (attributes.binaryVersion >= 90) {
+  // Machine code for sm_90 or later, compiled from PTX for sm_90 or later (the kernel's exchange
+  // is compiled only there; earlier PTX that the driver compiles for this GPU stores plainly).
+  if (attributes.binaryVersion >= 90 && attributes.ptxVersion >= 90) {
     cudaLaunchAttribute attribute = {};
     const cudaLaunchConfig_t config = cluster_launch(static_cast<unsigned int>(cluster_size),
                                                      threads, shared_bytes, cluster_size,
@@ -646,26 +648,37 @@ inline constexpr int64_t kResidentRounds = 2;
 inline constexpr int64_t kInterleaveStride = 5;
 inline constexpr int64_t kInterleaveReduction = 1024;
 
-// Whether a launch of `tiles` tiles of this geometry, straddling batch entries or not, runs in
-// clusters of its phases (its kernel and device able to) where `where` says so. kWhereFaster: the
-// phases' stores lie stride >= kInterleaveStride apart (below, the exchange costs more than their
-// partial sectors), the reduction is at most kInterleaveReduction (longer ones hide the stores
-// behind the other blocks' products), the tiles lie inside one entry each (straddling launches
-// were slower), and the `cluster_slots` blocks that the GPU holds at once in clusters take no
-// more rounds of tiles than its `slots` plain ones.
+// Whether a launch of this geometry, straddling batch entries or not, may run in clusters of its
+// phases where `where` says so, whatever the GPU: at strides from 2 to kernel::kMaxInterleave;
+// for kWhereFaster, where the phases' stores lie stride >= kInterleaveStride apart (below, the
+// exchange costs more than their partial sectors), the reduction is at most kInterleaveReduction
+// (longer ones hide the stores behind the other blocks' products) and the tiles lie inside one
+// entry each (straddling launches were slower). launch_tiles() asks the GPU about clusters only
+// for these.
+constexpr bool interleave_candidate(Interleave where, const PhaseGeometry& geometry,
+                                    int64_t in_per_group, bool straddles) {
+  const int64_t stride = geometry.stride;
+  if (where == Interleave::kNever || stride < 2 || stride > kernel::kMaxInterleave) return false;
+  if (where == Interleave::kWherePossible) return true;
+  const int64_t taps = (geometry.kernel_size + geometry.tap_step - 1) / geometry.tap_step;
+  return stride >= kInterleaveStride && in_per_group * taps <= kInterleaveReduction &&
+         !straddles;
+}
+
+// Whether such a launch of `tiles` tiles runs in clusters of its phases (its kernel and device
+// able to): a candidate whose clusters fit (`cluster_slots`, the blocks that the GPU holds at once
+// in clusters, at least one cluster) and, for kWhereFaster, take no more rounds of tiles than
+// its `slots` plain blocks.
 constexpr bool interleaves_phases(Interleave where, const PhaseGeometry& geometry,
                                   int64_t in_per_group, bool straddles, int64_t tiles,
                                   int64_t slots, int64_t cluster_slots) {
-  const int64_t stride = geometry.stride;
-  if (where == Interleave::kNever || stride < 2 || stride > kernel::kMaxInterleave ||
-      cluster_slots < stride) {
+  if (!interleave_candidate(where, geometry, in_per_group, straddles) ||
+      cluster_slots < geometry.stride) {
     return false;
   }
   if (where == Interleave::kWherePossible) return true;
-  const int64_t taps = (geometry.kernel_size + geometry.tap_step - 1) / geometry.tap_step;
   auto rounds = [&](int64_t blocks) { return (tiles + blocks - 1) / blocks; };
-  return stride >= kInterleaveStride && in_per_group * taps <= kInterleaveReduction &&
-         !straddles && slots > 0 && rounds(cluster_slots) <= rounds(slots);
+  return slots > 0 && rounds(cluster_slots) <= rounds(slots);
 }
 
 // The instantiations of a phase-GEMM kernel that launch_tiles() chooses from: for tiles inside
@@ -715,9 +728,9 @@ Status launch_tiles(const TileKernels<Params>& kernels, Params params, TileGrid 
   // Per kernel, within and straddling: each instantiation launches those two only.
   const int straddles = tiling.straddles ? 1 : 0;
   const int64_t stride = params.geometry.stride;
-  const bool may_interleave = grid.interleave != Interleave::kNever &&
-                              interleaved_kernel != nullptr && stride >= 2 &&
-                              stride <= kernel::kMaxInterleave;
+  const bool may_interleave =
+      interleaved_kernel != nullptr && interleave_candidate(grid.interleave, params.geometry,
+                                                            params.in_per_group, tiling.straddles);
   int64_t blocks = params.total_tiles;  // a multiple of the stride
   // The blocks that the multiprocessors hold at once, plainly and in clusters of the phases (at
   // most as many; 0 where not asked).
