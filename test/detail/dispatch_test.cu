@@ -191,17 +191,19 @@ TEST_CASE("dispatch: launches interleave their phases only where clusters can ho
     const int64_t in_per_group = p.in_channels / p.groups;
     INFO(p.stride << " stride, " << tiles << " tiles, " << slots << " slots, " << cluster_slots
                   << " in clusters, " << (straddles ? "straddling" : "within entries"));
+    const int64_t bytes = pick(0, 1) == 0 ? 2 : 4;  // 16-bit or float outputs
+    INFO(bytes << "-byte outputs");
     const bool possible = interleaves_phases(Interleave::kWherePossible, geometry, in_per_group,
-                                             straddles, tiles, slots, cluster_slots);
+                                             bytes, straddles, tiles, slots, cluster_slots);
     const bool faster = interleaves_phases(Interleave::kWhereFaster, geometry, in_per_group,
-                                           straddles, tiles, slots, cluster_slots);
-    REQUIRE_FALSE(interleaves_phases(Interleave::kNever, geometry, in_per_group, straddles,
-                                     tiles, slots, cluster_slots));
+                                           bytes, straddles, tiles, slots, cluster_slots);
+    REQUIRE_FALSE(interleaves_phases(Interleave::kNever, geometry, in_per_group, bytes,
+                                     straddles, tiles, slots, cluster_slots));
     // launch_tiles() asks the GPU only for candidates: none interleaves without being one.
     for (const Interleave where : {Interleave::kWhereFaster, Interleave::kWherePossible}) {
-      if (!detail::interleave_candidate(where, geometry, in_per_group, straddles)) {
-        REQUIRE_FALSE(interleaves_phases(where, geometry, in_per_group, straddles, tiles, slots,
-                                         cluster_slots));
+      if (!detail::interleave_candidate(where, geometry, in_per_group, bytes, straddles)) {
+        REQUIRE_FALSE(interleaves_phases(where, geometry, in_per_group, bytes, straddles, tiles,
+                                         slots, cluster_slots));
       }
     }
     // A cluster is one block per phase, at most the portable cluster size, and must fit.
@@ -210,16 +212,17 @@ TEST_CASE("dispatch: launches interleave their phases only where clusters can ho
     if (faster) {
       REQUIRE(possible);
       REQUIRE(p.stride >= detail::kInterleaveStride);
+      REQUIRE(p.stride * bytes >= 16);  // 16-bit outputs at stride 8 only
       REQUIRE_FALSE(straddles);
       // No more rounds of tiles than the plain launch's.
       REQUIRE((tiles + cluster_slots - 1) / cluster_slots <= (tiles + slots - 1) / slots);
     }
   }
   // The HiFi-GAN layer of 256 -> 128 channels at stride 8 (128 x 128 tiles on an H200: 432
-  // tiles, 264 plain slots, 240 in clusters of 8): two rounds either way, so it interleaves;
-  // not where its tiles straddle entries, nor with three times the tiles (1296, as DAC's
-  // 768 -> 384 channels make), which clusters would take in six rounds rather than five, nor
-  // with 768 input channels (a reduction of 1536).
+  // tiles, 264 plain slots, 240 in clusters of 8): two rounds either way, so it interleaves, in
+  // float and 16 bits; not where its tiles straddle entries, nor with three times the tiles
+  // (1296, as DAC's 768 -> 384 channels make), which clusters would take in six rounds rather
+  // than five, nor with 768 input channels (a reduction of 1536).
   Problem hifigan;
   hifigan.batch = 1;
   hifigan.in_channels = 256;
@@ -229,18 +232,30 @@ TEST_CASE("dispatch: launches interleave their phases only where clusters can ho
   hifigan.stride = 8;
   hifigan.padding = 4;
   const auto hifigan_geometry = detail::PhaseGeometry::from(hifigan);
-  CHECK(interleaves_phases(Interleave::kWhereFaster, hifigan_geometry, 256, false, 432, 264, 240));
-  CHECK_FALSE(interleaves_phases(Interleave::kWhereFaster, hifigan_geometry, 256, true, 432, 264,
-                                 240));
-  CHECK_FALSE(
-      interleaves_phases(Interleave::kWhereFaster, hifigan_geometry, 256, false, 1296, 264, 240));
-  CHECK_FALSE(
-      interleaves_phases(Interleave::kWhereFaster, hifigan_geometry, 768, false, 432, 264, 240));
+  constexpr auto kFaster = Interleave::kWhereFaster;
+  CHECK(interleaves_phases(kFaster, hifigan_geometry, 256, 4, false, 432, 264, 240));
+  CHECK(interleaves_phases(kFaster, hifigan_geometry, 256, 2, false, 432, 264, 240));
+  CHECK_FALSE(interleaves_phases(kFaster, hifigan_geometry, 256, 4, true, 432, 264, 240));
+  CHECK_FALSE(interleaves_phases(kFaster, hifigan_geometry, 256, 4, false, 1296, 264, 240));
+  CHECK_FALSE(interleaves_phases(kFaster, hifigan_geometry, 768, 4, false, 432, 264, 240));
   Problem stride4 = hifigan;
   stride4.stride = 4;
   stride4.kernel_size = 8;
-  CHECK_FALSE(interleaves_phases(Interleave::kWhereFaster, detail::PhaseGeometry::from(stride4),
-                                 256, false, 432, 264, 240));
+  CHECK_FALSE(interleaves_phases(kFaster, detail::PhaseGeometry::from(stride4), 256, 4, false,
+                                 432, 264, 240));
   CHECK(interleaves_phases(Interleave::kWherePossible, detail::PhaseGeometry::from(stride4), 256,
-                           false, 432, 264, 240));
+                           4, false, 432, 264, 240));
+  // EnCodec's 256 -> 128 channels at stride 5 (K 10, 6000 inputs: 235 tiles, 264 plain slots,
+  // 235 in clusters of 5) interleaves in float only: five 16-bit outputs are 10 bytes of a
+  // sector.
+  Problem encodec = hifigan;
+  encodec.stride = 5;
+  encodec.kernel_size = 10;
+  encodec.padding = 0;
+  encodec.in_length = 6000;
+  const auto encodec_geometry = detail::PhaseGeometry::from(encodec);
+  CHECK(interleaves_phases(kFaster, encodec_geometry, 256, 4, false, 235, 264, 235));
+  CHECK_FALSE(interleaves_phases(kFaster, encodec_geometry, 256, 2, false, 235, 264, 235));
+  CHECK(interleaves_phases(Interleave::kWherePossible, encodec_geometry, 256, 2, false, 235, 264,
+                           235));
 }

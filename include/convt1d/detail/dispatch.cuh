@@ -648,21 +648,23 @@ inline constexpr int64_t kResidentRounds = 2;
 inline constexpr int64_t kInterleaveStride = 5;
 inline constexpr int64_t kInterleaveReduction = 1024;
 
-// Whether a launch of this geometry, straddling batch entries or not, may run in clusters of its
-// phases where `where` says so, whatever the GPU: at strides from 2 to kernel::kMaxInterleave;
-// for kWhereFaster, where the phases' stores lie stride >= kInterleaveStride apart (below, the
-// exchange costs more than their partial sectors), the reduction is at most kInterleaveReduction
-// (longer ones hide the stores behind the other blocks' products) and the tiles lie inside one
-// entry each (straddling launches were slower). launch_tiles() asks the GPU about clusters only
-// for these.
+// Whether a launch of this geometry, with outputs of `element_bytes` bytes, straddling batch
+// entries or not, may run in clusters of its phases where `where` says so, whatever the GPU: at
+// strides from 2 to kernel::kMaxInterleave; for kWhereFaster, where the phases' stores lie
+// stride >= kInterleaveStride apart (below, the exchange costs more than their partial sectors)
+// and a column's stride outputs fill at least half a 32-byte sector (16-bit outputs at strides 5
+// to 7 lost), the reduction is at most kInterleaveReduction (longer ones hide the stores behind
+// the other blocks' products) and the tiles lie inside one entry each (straddling launches were
+// slower). launch_tiles() asks the GPU about clusters only for these.
 constexpr bool interleave_candidate(Interleave where, const PhaseGeometry& geometry,
-                                    int64_t in_per_group, bool straddles) {
+                                    int64_t in_per_group, int64_t element_bytes,
+                                    bool straddles) {
   const int64_t stride = geometry.stride;
   if (where == Interleave::kNever || stride < 2 || stride > kernel::kMaxInterleave) return false;
   if (where == Interleave::kWherePossible) return true;
   const int64_t taps = (geometry.kernel_size + geometry.tap_step - 1) / geometry.tap_step;
-  return stride >= kInterleaveStride && in_per_group * taps <= kInterleaveReduction &&
-         !straddles;
+  return stride >= kInterleaveStride && stride * element_bytes >= 16 &&
+         in_per_group * taps <= kInterleaveReduction && !straddles;
 }
 
 // Whether such a launch of `tiles` tiles runs in clusters of its phases (its kernel and device
@@ -670,9 +672,9 @@ constexpr bool interleave_candidate(Interleave where, const PhaseGeometry& geome
 // in clusters, at least one cluster) and, for kWhereFaster, take no more rounds of tiles than
 // its `slots` plain blocks.
 constexpr bool interleaves_phases(Interleave where, const PhaseGeometry& geometry,
-                                  int64_t in_per_group, bool straddles, int64_t tiles,
-                                  int64_t slots, int64_t cluster_slots) {
-  if (!interleave_candidate(where, geometry, in_per_group, straddles) ||
+                                  int64_t in_per_group, int64_t element_bytes, bool straddles,
+                                  int64_t tiles, int64_t slots, int64_t cluster_slots) {
+  if (!interleave_candidate(where, geometry, in_per_group, element_bytes, straddles) ||
       cluster_slots < geometry.stride) {
     return false;
   }
@@ -728,9 +730,11 @@ Status launch_tiles(const TileKernels<Params>& kernels, Params params, TileGrid 
   // Per kernel, within and straddling: each instantiation launches those two only.
   const int straddles = tiling.straddles ? 1 : 0;
   const int64_t stride = params.geometry.stride;
+  constexpr int64_t kElementBytes = sizeof(*params.y);  // of one output
   const bool may_interleave =
-      interleaved_kernel != nullptr && interleave_candidate(grid.interleave, params.geometry,
-                                                            params.in_per_group, tiling.straddles);
+      interleaved_kernel != nullptr &&
+      interleave_candidate(grid.interleave, params.geometry, params.in_per_group, kElementBytes,
+                           tiling.straddles);
   int64_t blocks = params.total_tiles;  // a multiple of the stride
   // The blocks that the multiprocessors hold at once, plainly and in clusters of the phases (at
   // most as many; 0 where not asked).
@@ -763,7 +767,8 @@ Status launch_tiles(const TileKernels<Params>& kernels, Params params, TileGrid 
   }
   const bool interleaved =
       may_interleave && interleaves_phases(grid.interleave, params.geometry, params.in_per_group,
-                                           tiling.straddles, blocks, slots, cluster_slots);
+                                           kElementBytes, tiling.straddles, blocks, slots,
+                                           cluster_slots);
   if (interleaved) slots = cluster_slots;
   if (grid.resident && slots > 0 && slots < blocks && blocks < kResidentRounds * slots) {
     blocks = slots;
