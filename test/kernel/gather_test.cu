@@ -725,8 +725,11 @@ void require_interleaved_clusters(const Problem& p) {
 // large count one tile a block everywhere (prepare_rows()). For 0 the GEMM runs on the grid of
 // multiprocessors_for_resident_grid(), for the large count on one block per tile; interleaved
 // (kInterleave, detail::launch_tiles()), on multiprocessors_for_interleaved_grid()'s.
+// kTensorCopies: the warpgroup tiles within entries fill their stages by tensor copies (sm_90),
+// or by cp.async as where their maps cannot be encoded.
 template <class T, class Math, int kMultiprocessors,
-          convt1d::detail::Interleave kInterleave = convt1d::detail::Interleave::kNever>
+          convt1d::detail::Interleave kInterleave = convt1d::detail::Interleave::kNever,
+          bool kTensorCopies = true>
 Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
                             cudaStream_t stream, const convt1d::Options& options) {
   namespace detail = convt1d::detail;
@@ -744,7 +747,8 @@ Status launch_rows_directly(const Problem& p, const T* x, const T* w, const T* b
   } else if (kMultiprocessors == 0) {
     gemm_multiprocessors = multiprocessors_for_resident_grid<T, Math>(p);
   }
-  return detail::launch_gemm_rows<T, Math, kInterleave>(params, gemm_multiprocessors, stream);
+  return detail::launch_gemm_rows<T, Math, kInterleave, kTensorCopies>(params,
+                                                                       gemm_multiprocessors, stream);
 }
 
 template <class T, class... Maths>
@@ -768,6 +772,11 @@ void check_every_row_tile(MathMode math) {
     };
     (check(cuda::std::type_identity<Maths>{}, "multi-tile",
            &launch_rows_directly<T, Maths, 0>),
+     ...);
+    // The warpgroup tiles' cp.async copies, which they keep where tensor copies cannot serve.
+    constexpr auto kNever = convt1d::detail::Interleave::kNever;
+    (check(cuda::std::type_identity<Maths>{}, "multi-tile, cp.async",
+           &launch_rows_directly<T, Maths, 0, kNever, false>),
      ...);
     (check(cuda::std::type_identity<Maths>{}, "one-tile",
            &launch_rows_directly<T, Maths, (1 << 20)>),

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include <cuda.h>
+#include <cudaTypedefs.h>  // PFN_cuTensorMapEncodeTiled
 #include <cuda_runtime.h>
 
 #include "../block/gemm_math.cuh"
@@ -787,20 +789,122 @@ Status launch_tiles(const TileKernels<Params>& kernels, Params params, TileGrid 
   return error == cudaSuccess ? last_launch_status() : make_cuda_status(static_cast<int>(error));
 }
 
+// The driver's cuTensorMapEncodeTiled (looked up once; nullptr where the driver lacks it).
+inline PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
+  static const PFN_cuTensorMapEncodeTiled_v12000 encoder = [] {
+    void* function = nullptr;
+    cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
+#if CUDART_VERSION >= 12050
+    const cudaError_t error = cudaGetDriverEntryPointByVersion(
+        "cuTensorMapEncodeTiled", &function, 12000, cudaEnableDefault, &found);
+#else
+    const cudaError_t error =
+        cudaGetDriverEntryPoint("cuTensorMapEncodeTiled", &function, cudaEnableDefault, &found);
+#endif
+    if (error != cudaSuccess || found != cudaDriverEntryPointSuccess) {
+      function = nullptr;
+    }
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(function);
+  }();
+  return encoder;
+}
+
+template <class T>
+constexpr CUtensorMapDataType tensor_map_type() {
+  if constexpr (cuda::std::is_same_v<T, float>) {
+    return CU_TENSOR_MAP_DATA_TYPE_FLOAT32;
+  } else if constexpr (cuda::std::is_same_v<T, __half>) {
+    return CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+  } else {
+    static_assert(cuda::std::is_same_v<T, __nv_bfloat16>, "tensor-core operands");
+    return CU_TENSOR_MAP_DATA_TYPE_BFLOAT16;
+  }
+}
+
+// Encodes `map` over the rows at `base`: `channels` elements of T a row (the innermost
+// dimension), `rows` rows a plane, `planes` planes, each row and plane contiguous after the
+// last; boxes of 128 bytes of channels x `box_rows` rows of one plane, in the tensor cores'
+// 128-byte swizzle, zeros outside. False where the driver has no encoder or refuses the map.
+template <class T>
+bool encode_rows_map(CUtensorMap& map, const T* base, int64_t channels, int64_t rows,
+                     int64_t planes, int box_rows) {
+  const auto encode = tensor_map_encoder();
+  if (encode == nullptr) return false;
+  const cuuint64_t sizes[3] = {static_cast<cuuint64_t>(channels), static_cast<cuuint64_t>(rows),
+                               static_cast<cuuint64_t>(planes)};
+  const cuuint64_t strides[2] = {static_cast<cuuint64_t>(channels) * sizeof(T),
+                                 static_cast<cuuint64_t>(channels * rows) * sizeof(T)};
+  const cuuint32_t box[3] = {128 / sizeof(T), static_cast<cuuint32_t>(box_rows), 1};
+  const cuuint32_t steps[3] = {1, 1, 1};
+  return encode(&map, tensor_map_type<T>(), 3, const_cast<T*>(base), sizes, strides, box, steps,
+                CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+// Encodes the rows kernel's tensor maps (kernel::RowGemmParams) for Math's tile, from the weight
+// rows' layout (params.weights: the kernel's box coordinates use the same) and the input rows'.
+// False where the copies' 32-bit coordinates could not reach every box (the kernel then copies
+// by cp.async) or the driver cannot encode them.
+template <class Math, class T>
+bool encode_row_maps(kernel::RowGemmParams<T>& params) {
+  constexpr int64_t kLimit = INT32_MAX;
+  const PhaseGeometry& geometry = params.geometry;
+  const WeightLayout& layout = params.weights;
+  const int64_t rows_per_plane = layout.tap / layout.out_channel;  // out_per_group
+  const int64_t planes = checked_product({params.groups, layout.group / layout.tap});
+  const int64_t entries = checked_product({params.batch, params.groups});
+  const int64_t sizes[] = {params.row_channels, rows_per_plane, planes, entries};
+  for (const int64_t size : sizes) {
+    if (size < 0 || size > kLimit) return false;
+  }
+  // An input box starts at position m - first_offset - i * offset_step (m below padding / stride
+  // + 1 + max_m_count(), |first_offset| <= dilation, i * offset_step < kernel_size x dilation)
+  // and spans kBlockPositions rows.
+  const int64_t terms[] = {geometry.padding, geometry.max_m_count(), Math::kBlockPositions,
+                           geometry.dilation,
+                           checked_product({geometry.kernel_size, geometry.dilation}),
+                           params.in_length};
+  int64_t reach = 0;
+  for (const int64_t term : terms) {
+    if (term < 0 || term > kLimit) return false;
+    reach += term;
+  }
+  if (reach > kLimit) return false;
+  return encode_rows_map(params.weight_map, params.w, params.row_channels, rows_per_plane, planes,
+                         Math::kBlockChannels) &&
+         encode_rows_map(params.input_map, params.input_rows, params.row_channels,
+                         params.in_length, entries, Math::kBlockPositions);
+}
+
 // The rows kernel with Math's tile, on a resident grid (launch_tiles()) for the GPU's
 // `multiprocessors`, interleaved where kInterleave says so (its interleaved instantiations only
 // where it may: within entries for kWhereFaster, also straddling for kWherePossible); `params`
-// has its operands (prepare_rows()).
-template <class T, class Math, Interleave kInterleave>
-Status launch_gemm_rows(const kernel::RowGemmParams<T>& params, int multiprocessors,
+// has its operands (prepare_rows()). The warpgroup tiles within entries fill their stages by
+// tensor copies (sm_90 and later) where kTensorCopies allows and their maps encode.
+template <class T, class Math, Interleave kInterleave, bool kTensorCopies = true>
+Status launch_gemm_rows(kernel::RowGemmParams<T> params, int multiprocessors,
                         cudaStream_t stream) {
   TileKernels<kernel::RowGemmParams<T>> kernels;
+  constexpr bool kInterleaves =
+      kInterleave != Interleave::kNever && kernel::GemmSharedStorage<Math>::kTile;
   kernels.within = kernel::gemm_rows_kernel<T, Math, false>;
   kernels.straddling = kernel::gemm_rows_kernel<T, Math, true>;
-  if constexpr (kInterleave != Interleave::kNever && kernel::GemmSharedStorage<Math>::kTile) {
+  if constexpr (kInterleaves) {
     kernels.within_interleaved = kernel::gemm_rows_kernel<T, Math, false, true>;
     if constexpr (kInterleave == Interleave::kWherePossible) {
       kernels.straddling_interleaved = kernel::gemm_rows_kernel<T, Math, true, true>;
+    }
+  }
+  if constexpr (kTensorCopies && Math::kAsyncProxyReads) {
+    const bool straddles =
+        gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry)
+            .straddles;
+    if (!straddles && encode_row_maps<Math>(params)) {
+      kernels.within = kernel::gemm_rows_kernel<T, Math, false, false, true>;
+      if constexpr (kInterleaves) {
+        kernels.within_interleaved = kernel::gemm_rows_kernel<T, Math, false, true, true>;
+      }
     }
   }
   return launch_tiles<Math, kernel::gemm_shared_bytes<Math, Math::kStageAlignment>()>(
