@@ -620,14 +620,14 @@ Status resident_clusters(Kernel* kernel, int threads, size_t shared_bytes, int c
   return Status::kSuccess;
 }
 
-// How launch_tiles() sizes its grid: one block per tile, or a resident grid on the GPU's
-// `multiprocessors` (see launch_tiles()).
 // Where launch_tiles() runs a launch in clusters of its phases (the kernels' interleaved
 // instantiations, kernel/gemm_kernel.cuh's store_interleaved_tile()), given a device and kernel
 // that can: where interleaves_phases() expects it to be faster (the dispatcher's warpgroup
 // tiles), at every stride from 2 to kernel::kMaxInterleave (tests), or never.
 enum class Interleave { kWhereFaster, kWherePossible, kNever };
 
+// How launch_tiles() sizes its grid: one block per tile, or a resident grid on the GPU's
+// `multiprocessors` (see launch_tiles()), and where it interleaves the phases.
 struct TileGrid {
   bool resident = false;
   int multiprocessors = 0;
