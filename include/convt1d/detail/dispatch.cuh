@@ -542,27 +542,38 @@ Status prepare_rows(const Problem& p, const T* x, const T* w, void* workspace, M
   return last_launch_status();
 }
 
-// Device ordinals for which resident_blocks() remembers its figure; on the others it asks the
-// runtime on every call.
+// Device ordinals for which remembered() keeps a figure; on the others it asks on every call.
 inline constexpr int kRememberedDevices = 64;
 
-// Blocks of `kernel`, launched with `threads` threads and `shared_bytes` of dynamic shared
-// memory, that one multiprocessor of the current device runs at once (the runtime's occupancy
-// calculator). `known` holds the figure per device ordinal once asked (0: not yet), so that
-// repeated launches of the kernel make no query.
-template <class Kernel>
-Status resident_blocks(Kernel* kernel, int threads, size_t shared_bytes,
-                       std::atomic<int> (&known)[kRememberedDevices], int& blocks) {
+// The figure that `query(figure)` (a cudaError_t) gives for the current device, kept per device
+// ordinal in `known` (as the figure plus one; 0: not yet asked), so that repeated launches of a
+// kernel make no query.
+template <class Query>
+Status remembered(std::atomic<int> (&known)[kRememberedDevices], int& figure, Query&& query) {
   int device = 0;
   cudaError_t error = cudaGetDevice(&device);
   if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
-  const bool remembered = device >= 0 && device < kRememberedDevices;
-  blocks = remembered ? known[device].load(std::memory_order_relaxed) : 0;
-  if (blocks > 0) return Status::kSuccess;
-  error = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, shared_bytes);
+  const bool remember = device >= 0 && device < kRememberedDevices;
+  const int stored = remember ? known[device].load(std::memory_order_relaxed) : 0;
+  if (stored > 0) {
+    figure = stored - 1;
+    return Status::kSuccess;
+  }
+  error = query(figure);
   if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
-  if (remembered) known[device].store(blocks, std::memory_order_relaxed);
+  if (remember) known[device].store(figure + 1, std::memory_order_relaxed);
   return Status::kSuccess;
+}
+
+// Blocks of `kernel`, launched with `threads` threads and `shared_bytes` of dynamic shared
+// memory, that one multiprocessor of the current device runs at once (the runtime's occupancy
+// calculator), remembered in `known`.
+template <class Kernel>
+Status resident_blocks(Kernel* kernel, int threads, size_t shared_bytes,
+                       std::atomic<int> (&known)[kRememberedDevices], int& blocks) {
+  return remembered(known, blocks, [&](int& figure) {
+    return cudaOccupancyMaxActiveBlocksPerMultiprocessor(&figure, kernel, threads, shared_bytes);
+  });
 }
 
 // The launch configuration of `blocks` blocks of `threads` threads and `shared_bytes` of
@@ -588,36 +599,26 @@ inline cudaLaunchConfig_t cluster_launch(unsigned int blocks, int threads, size_
 // Clusters of `cluster_size` blocks of `kernel` (launched as resident_blocks() says) that the
 // current device runs at once, or 0 where it cannot run them: a kernel built for an
 // architecture before sm_90 (which has no clusters, and whose kernels leave the phases'
-// exchange out), or clusters that do not fit. `known` remembers the figure per device ordinal,
-// plus one (0: not yet asked).
+// exchange out), or clusters that do not fit. Remembered in `known`.
 template <class Kernel>
 Status resident_clusters(Kernel* kernel, int threads, size_t shared_bytes, int cluster_size,
                          std::atomic<int> (&known)[kRememberedDevices], int& clusters) {
-  int device = 0;
-  cudaError_t error = cudaGetDevice(&device);
-  if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
-  const bool remembered = device >= 0 && device < kRememberedDevices;
-  const int stored = remembered ? known[device].load(std::memory_order_relaxed) : 0;
-  if (stored > 0) {
-    clusters = stored - 1;
-    return Status::kSuccess;
-  }
-  cudaFuncAttributes attributes = {};
-  error = cudaFuncGetAttributes(&attributes, kernel);
-  if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
-  clusters = 0;
-  // Machine code for sm_90 or later, compiled from PTX for sm_90 or later (the kernel's exchange
-  // is compiled only there; earlier PTX that the driver compiles for this GPU stores plainly).
-  if (attributes.binaryVersion >= 90 && attributes.ptxVersion >= 90) {
-    cudaLaunchAttribute attribute = {};
-    const cudaLaunchConfig_t config = cluster_launch(static_cast<unsigned int>(cluster_size),
-                                                     threads, shared_bytes, cluster_size,
-                                                     nullptr, attribute);
-    error = cudaOccupancyMaxActiveClusters(&clusters, kernel, &config);
-    if (error != cudaSuccess) return make_cuda_status(static_cast<int>(error));
-  }
-  if (remembered) known[device].store(clusters + 1, std::memory_order_relaxed);
-  return Status::kSuccess;
+  return remembered(known, clusters, [&](int& figure) {
+    figure = 0;
+    cudaFuncAttributes attributes = {};
+    cudaError_t error = cudaFuncGetAttributes(&attributes, kernel);
+    // Machine code for sm_90 or later, compiled from PTX for sm_90 or later (the kernel's
+    // exchange is compiled only there; earlier PTX that the driver compiles for this GPU stores
+    // plainly).
+    if (error == cudaSuccess && attributes.binaryVersion >= 90 && attributes.ptxVersion >= 90) {
+      cudaLaunchAttribute attribute = {};
+      const cudaLaunchConfig_t config = cluster_launch(static_cast<unsigned int>(cluster_size),
+                                                       threads, shared_bytes, cluster_size,
+                                                       nullptr, attribute);
+      error = cudaOccupancyMaxActiveClusters(&figure, kernel, &config);
+    }
+    return error;
+  });
 }
 
 // Where launch_tiles() runs a launch in clusters of its phases (the kernels' interleaved
@@ -696,26 +697,30 @@ struct TileKernels {
   void (*straddling_interleaved)(Params) = nullptr;
 };
 
-// Launches a phase-GEMM kernel of Math's tile on the tiles of `params` (whose tiling it fills
-// in), with kSharedBytes of dynamic shared memory, which must fit every supported GPU
-// (kernel::kPortableBlockSharedBytes). One block per tile, except where `grid` is resident and
-// the tiles are more than the blocks that the GPU's multiprocessors hold at once but fewer than
-// kResidentRounds rounds of them: then the grid is those blocks, each taking every grid-th tile,
-// so that the tiles past the first round go one to a block of the first round (to distinct
-// multiprocessors where they are fewer than them, as far as the block scheduler spreads a
-// launch's first blocks over an otherwise idle GPU, as measured) rather than to the slots the
-// first round happens to free first, two on some multiprocessors while others idle. Over more
-// rounds, one block per tile balances uneven tiles better. Interleaved where `grid` and
-// interleaves_phases() say so and the device holds clusters of the interleaved kernel's blocks
-// (resident_clusters()): then in clusters of `stride` consecutive blocks, each cluster's blocks
-// taking the stride phases of the same channels and columns, on a grid of whole clusters.
+// How Math's tile covers the problem of `params` (gemm_tiling()).
+template <class Math, class Params>
+constexpr GemmTiling tiling_of(const Params& params) {
+  return gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry);
+}
+
+// Launches a phase-GEMM kernel of Math's tile on the tiles of `params` (`tiling`: tiling_of() them;
+// it fills them in), with kSharedBytes of dynamic shared memory, which must fit every supported GPU
+// (kernel::kPortableBlockSharedBytes). One block per tile, except where `grid` is resident and the
+// tiles are more than the blocks that the GPU's multiprocessors hold at once but fewer than
+// kResidentRounds rounds of them: then the grid is those blocks, each taking every grid-th tile, so
+// that the tiles past the first round go one to a block of the first round (to distinct
+// multiprocessors where they are fewer than them, as far as the block scheduler spreads a launch's
+// first blocks over an otherwise idle GPU, as measured) rather than to the slots the first round
+// happens to free first, two on some multiprocessors while others idle. Over more rounds, one block
+// per tile balances uneven tiles better. Interleaved where `grid` and interleaves_phases() say so
+// and the device holds clusters of the interleaved kernel's blocks (resident_clusters()): then in
+// clusters of `stride` consecutive blocks, each cluster's blocks taking the stride phases of the
+// same channels and columns, on a grid of whole clusters.
 template <class Math, size_t kSharedBytes, class Params>
-Status launch_tiles(const TileKernels<Params>& kernels, Params params, TileGrid grid,
-                    cudaStream_t stream) {
+Status launch_tiles(const TileKernels<Params>& kernels, Params params, const GemmTiling& tiling,
+                    TileGrid grid, cudaStream_t stream) {
   static_assert(kSharedBytes <= kernel::kPortableBlockSharedBytes,
                 "the tile launches on every supported GPU");
-  const GemmTiling tiling =
-      gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry);
   params.channel_tiles = tiling.channel_tiles;
   params.entry_columns = tiling.entry_columns;
   params.column_tiles = tiling.column_tiles;
@@ -780,8 +785,9 @@ Status launch_tiles(const TileKernels<Params>& kernels, Params params, TileGrid 
     return last_launch_status();
   }
   // Whole clusters: blocks take the tiles of their own phase (blockIdx.x % stride) only.
+  const unsigned int grid_blocks = grid_for(blocks);
   const unsigned int cluster_blocks =
-      grid_for(blocks) - grid_for(blocks) % static_cast<unsigned int>(stride);
+      grid_blocks - grid_blocks % static_cast<unsigned int>(stride);
   cudaLaunchAttribute attribute = {};
   const cudaLaunchConfig_t config = cluster_launch(
       cluster_blocks, Math::kThreads, kSharedBytes, static_cast<int>(stride), stream, attribute);
@@ -896,11 +902,9 @@ Status launch_gemm_rows(kernel::RowGemmParams<T> params, int multiprocessors,
       kernels.straddling_interleaved = kernel::gemm_rows_kernel<T, Math, true, true>;
     }
   }
+  const GemmTiling tiling = tiling_of<Math>(params);
   if constexpr (kTensorCopies && Math::kAsyncProxyReads) {
-    const bool straddles =
-        gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry)
-            .straddles;
-    if (!straddles && encode_row_maps<Math>(params)) {
+    if (!tiling.straddles && encode_row_maps<Math>(params)) {
       kernels.within = kernel::gemm_rows_kernel<T, Math, false, false, true>;
       if constexpr (kInterleaves) {
         kernels.within_interleaved = kernel::gemm_rows_kernel<T, Math, false, true, true>;
@@ -908,7 +912,8 @@ Status launch_gemm_rows(kernel::RowGemmParams<T> params, int multiprocessors,
     }
   }
   return launch_tiles<Math, kernel::gemm_shared_bytes<Math, Math::kStageAlignment>()>(
-      kernels, params, TileGrid::resident_on(multiprocessors).interleaved(kInterleave), stream);
+      kernels, params, tiling, TileGrid::resident_on(multiprocessors).interleaved(kInterleave),
+      stream);
 }
 
 // launch(cuda::std::type_identity<Instruction>{}) with the tensor-core instruction T and `math`
@@ -965,8 +970,8 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
   TileKernels<kernel::GemmParams<T>> kernels;
   kernels.within = kernel::gemm_kernel<T, Math, false>;
   kernels.straddling = kernel::gemm_kernel<T, Math, true>;
-  return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(kernels, params,
-                                                               TileGrid::block_per_tile(), stream);
+  return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(
+      kernels, params, tiling_of<Math>(params), TileGrid::block_per_tile(), stream);
 }
 
 // A tensor-core tile shape with the instruction T and `math` call for.
