@@ -216,8 +216,9 @@ def header_lines(context, torch_header, bench_path):
         "- convt1d: `conv_transpose1d` with the workspace `workspace_size()` asks for; on the "
         "layers that use it, every call first rearranges its operands there (strided layers: "
         "weights packed per phase; tensor-core layers with 1024 or more multiply-adds per input "
-        "element, or 384 or more on inputs of 2^24 elements and more outside 3xTF32: x and w "
-        "with the input channels contiguous), and that time is included.")
+        "element, or 384 or more outside 3xTF32 on inputs of 2^24 elements and more or with 128 "
+        "input channels a group and more: x and w with the input channels contiguous), and that "
+        "time is included.")
     lines.append(
         f"- cuDNN-Find: cuDNN {cudnn} through its C API, `cudnnConvolutionBackwardData` with the "
         f"algorithm `cudnnFindConvolutionBackwardDataAlgorithmEx` measured fastest"

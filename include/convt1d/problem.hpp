@@ -32,8 +32,9 @@ enum class MathMode : int32_t { kExact = 0, kTF32 = 1, k3xTF32 = 2 };
 //              stream order (its contents are overwritten; it must not overlap x, w, bias or
 //              y). With at least workspace_size<T>(problem, math) bytes (convt1d.cuh), the
 //              call first rearranges operands there: on tensor cores, for layers with 1024
-//              and more multiply-adds per input element (384 on large inputs, outside
-//              3xTF32), a copy of x and w with the input channels contiguous; otherwise,
+//              and more multiply-adds per input element (384 on large inputs or with 128
+//              input channels a group and more, outside 3xTF32), a copy of x and w with the
+//              input channels contiguous; otherwise,
 //              where weight reads would waste most of each memory sector (stride 3 and
 //              more), the weights in a per-phase layout. Without one, the call reads x and
 //              w as they are, with the same result up to the order of the float sums.

@@ -1063,8 +1063,8 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
 }
 
 // workspace_size() asks, on tensor cores, for a rearranged copy of x and w where a GEMM uses
-// each input element for 1024 or more multiply-adds, or 384 and more on inputs of 2^24 elements
-// and more outside 3xTF32 (rows_pay()); otherwise for packed weights where a GEMM reads
+// each input element for 1024 or more multiply-adds, or 384 and more outside 3xTF32 on inputs of
+// 2^24 elements and more or with 128 input channels a group and more (rows_pay()); otherwise for packed weights where a GEMM reads
 // scattered sectors (stride 3 and more here), and for nothing elsewhere. A workspace that is too
 // small, or bytes without a pointer, is refused before anything runs.
 TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][workspace]", float,
@@ -1078,8 +1078,9 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
   CHECK(needed >= static_cast<size_t>(w_elements(strided)) * sizeof(T));
   // At stride 1 and few outputs per input (40 outputs x 8 taps), nothing; with 1024
   // multiply-adds per input element and more (160 outputs x 8 taps), or 768 of them on an input
-  // of 2^24 elements and more (except in 3xTF32), the tensor-core modes ask for the rows
-  // kernel's copy of x and w.
+  // of 2^24 elements and more or with 128 input channels (except in 3xTF32), the tensor-core
+  // modes ask for the rows kernel's copy of x and w; 256 of them with 128 input channels ask
+  // for nothing.
   Problem unit_stride = strided;
   unit_stride.stride = 1;
   Problem wide = unit_stride;
@@ -1089,6 +1090,11 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
   medium.in_length = int64_t{1} << 17;  // 2 x 24 x 2^17 = 6.3 million inputs
   Problem medium_long = medium;
   medium_long.in_length = int64_t{1} << 19;  // 25 million inputs
+  Problem medium_deep = unit_stride;
+  medium_deep.in_channels = 128;
+  medium_deep.out_channels = 96;  // 2 x 128 x 50 inputs
+  Problem narrow_deep = medium_deep;
+  narrow_deep.out_channels = 32;
   const size_t element = sizeof(T);
   auto operand_bytes = [&](const Problem& p) {
     return static_cast<size_t>(x_elements(p) + w_elements(p)) * element;
@@ -1099,6 +1105,7 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
     const bool split = cuda::std::is_same_v<T, float> && math == MathMode::k3xTF32;
     CHECK(convt1d::workspace_size<T>(unit_stride, math) == 0);
     CHECK(convt1d::workspace_size<T>(medium, math) == 0);
+    CHECK(convt1d::workspace_size<T>(narrow_deep, math) == 0);
     if (tensor_cores) {
       CHECK(convt1d::workspace_size<T>(wide, math) >= operand_bytes(wide));
     } else {
@@ -1106,8 +1113,10 @@ TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][w
     }
     if (tensor_cores && !split) {
       CHECK(convt1d::workspace_size<T>(medium_long, math) >= operand_bytes(medium_long));
+      CHECK(convt1d::workspace_size<T>(medium_deep, math) >= operand_bytes(medium_deep));
     } else {
       CHECK(convt1d::workspace_size<T>(medium_long, math) == 0);
+      CHECK(convt1d::workspace_size<T>(medium_deep, math) == 0);
     }
   }
   CHECK(convt1d::workspace_size<T>(wide, static_cast<MathMode>(7)) == 0);

@@ -202,18 +202,25 @@ constexpr int64_t packed_weights_bytes(const Problem& p, int element_bytes) {
 
 // Whether the tensor-core rows kernel pays for preparing its operands under `math`: its main
 // loop is faster on long reductions, but copying x costs a pass over it, which the layers that
-// use each input for few outputs cannot win back. Measured on an H200 (docs/tuning.md, T8): from
-// 1024 multiply-adds per input element it pays on every layer; from 384 only on large inputs in
-// TF32 and 16-bit, since the copies' launches and short grids cost tens of microseconds whatever
-// the size (an 8 MB x copied at 0.5 TB/s, a 1 GB one at 2 TB/s). 3xTF32's rows tiles are the
-// 4-warp mma.sync ones: kb64 (384, 537 M inputs) ran 11.5 ms there against 10.1 without.
+// use each input for few outputs cannot win back. Measured on an H200 (docs/tuning.md, T8 and
+// T18): from 1024 multiply-adds per input element it pays on every layer; from 384 outside
+// 3xTF32 where x is large (2^24 elements and more: the copies' launches and short grids cost
+// tens of microseconds whatever the size) or a group has 128 input channels and more (since the
+// stages are copied by tensor copies, T17: EnCodec's 128 -> 64 channel layer 1.14x in TF32 and
+// 1.25x in half, BigVGAN's 384 -> 192 one 1.6-1.8x; below 384 the results were mixed: HiFi-GAN's
+// 128 -> 64 channel layer, 256 multiply-adds, 1.11x in half, 0.94x in TF32). 3xTF32's rows
+// tiles are the 4-warp mma.sync ones: kb64 (384, 537 M inputs) ran 11.5 ms there against 10.1
+// without.
 template <class T>
 constexpr bool rows_pay(const Problem& p, MathMode math) {
   const int64_t uses = (p.out_channels / p.groups) * p.kernel_size;  // per input element
   const int64_t inputs = checked_product({p.batch, p.in_channels, p.in_length});
   constexpr int64_t kLargeInput = int64_t{1} << 24;  // elements of x
+  constexpr int64_t kDeepGroup = 128;                // input channels of a group
   const bool split = cuda::std::is_same_v<T, float> && math == MathMode::k3xTF32;
-  return uses >= 1024 || (!split && uses >= 384 && (inputs < 0 || inputs >= kLargeInput));
+  const bool large = inputs < 0 || inputs >= kLargeInput;
+  return uses >= 1024 ||
+         (!split && uses >= 384 && (large || p.in_channels / p.groups >= kDeepGroup));
 }
 
 // Workspace bytes for the tensor-core rows kernel's operands (RowShape: weight rows, then input
