@@ -259,3 +259,59 @@ TEST_CASE("dispatch: launches interleave their phases only where clusters can ho
   CHECK(interleaves_phases(Interleave::kWherePossible, encodec_geometry, 256, 2, false, 235, 264,
                            235));
 }
+
+// The rows kernel's rule (rows_pay()) and the workspace it asks for: from 1024 multiply-adds per
+// input element always; from 384 outside 3xTF32 on inputs of 2^24 elements and more or with 128
+// input channels a group and more (counted per group, not over all groups); below 384 never.
+TEST_CASE("dispatch: which tensor-core layers take the rows kernel", "[dispatch]") {
+  auto layer = [](int64_t in_channels, int64_t out_channels, int64_t groups, int64_t in_length) {
+    Problem p;
+    p.batch = 1;
+    p.in_channels = in_channels;
+    p.out_channels = out_channels;
+    p.groups = groups;
+    p.in_length = in_length;
+    p.kernel_size = 8;
+    p.stride = 4;
+    p.padding = 2;
+    return p;
+  };
+  struct Case {
+    const char* what;
+    Problem problem;
+    bool rows;  // outside 3xTF32
+    bool rows_3x;
+  };
+  const Case cases[] = {
+      {"EnCodec 128 -> 64 (512 per input element, 128 a group)", layer(128, 64, 1, 30000), true,
+       false},
+      {"256 -> 192 in 2 groups (768, 128 a group)", layer(256, 192, 2, 1000), true, false},
+      {"128 -> 192 in 2 groups (768, 64 a group)", layer(128, 192, 2, 1000), false, false},
+      {"127 -> 64 (512, 127 a group)", layer(127, 64, 1, 1000), false, false},
+      {"64 -> 64 on 2^24 inputs (512)", layer(64, 64, 1, int64_t{1} << 18), true, false},
+      {"128 -> 32 (256)", layer(128, 32, 1, 30000), false, false},
+      {"512 -> 128 (1024)", layer(512, 128, 1, 100), true, true},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    REQUIRE(convt1d::validate(c.problem) == Status::kSuccess);
+    const Problem& p = c.problem;
+    const int64_t operands = (p.batch * p.in_channels * p.in_length +
+                              p.in_channels * (p.out_channels / p.groups) * p.kernel_size);
+    CHECK(detail::uses_rows_kernel<float>(p, MathMode::kTF32) == c.rows);
+    CHECK(detail::uses_rows_kernel<__half>(p, MathMode::kExact) == c.rows);
+    CHECK(detail::uses_rows_kernel<__nv_bfloat16>(p, MathMode::kExact) == c.rows);
+    CHECK(detail::uses_rows_kernel<float>(p, MathMode::k3xTF32) == c.rows_3x);
+    CHECK_FALSE(detail::uses_rows_kernel<float>(p, MathMode::kExact));
+    CHECK_FALSE(detail::uses_rows_kernel<double>(p, MathMode::kExact));
+    if (c.rows) {
+      CHECK(convt1d::workspace_size<float>(p, MathMode::kTF32) >=
+            static_cast<size_t>(operands) * sizeof(float));
+      CHECK(convt1d::workspace_size<__half>(p) >= static_cast<size_t>(operands) * sizeof(__half));
+    } else {
+      // The packed weights of this stride-4 layer, smaller than a copy of x and w.
+      CHECK(convt1d::workspace_size<float>(p, MathMode::kTF32) ==
+            convt1d::workspace_size<float>(p, MathMode::kExact));
+    }
+  }
+}

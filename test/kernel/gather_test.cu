@@ -1062,11 +1062,11 @@ TEMPLATE_TEST_CASE("gather: invalid problems return their status and leave y unt
   }
 }
 
-// workspace_size() asks, on tensor cores, for a rearranged copy of x and w where a GEMM uses
-// each input element for 1024 or more multiply-adds, or 384 and more outside 3xTF32 on inputs of
-// 2^24 elements and more or with 128 input channels a group and more (rows_pay()); otherwise for packed weights where a GEMM reads
-// scattered sectors (stride 3 and more here), and for nothing elsewhere. A workspace that is too
-// small, or bytes without a pointer, is refused before anything runs.
+// workspace_size() asks, on tensor cores, for a rearranged copy of x and w where a GEMM uses each
+// input element for 1024 or more multiply-adds, or 384 and more outside 3xTF32 on inputs of 2^24
+// elements and more or with 128 input channels a group and more (rows_pay()); otherwise for packed
+// weights where a GEMM reads scattered sectors (stride 3 and more here), and for nothing elsewhere.
+// A workspace that is too small, or bytes without a pointer, is refused before anything runs.
 TEMPLATE_TEST_CASE("gather: workspace sizes and invalid workspaces", "[gather][workspace]", float,
                    double, __half, __nv_bfloat16) {
   using T = TestType;

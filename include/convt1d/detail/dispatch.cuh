@@ -710,19 +710,19 @@ constexpr GemmTiling tiling_of(const Params& params) {
   return gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry);
 }
 
-// Launches a phase-GEMM kernel of Math's tile on the tiles of `params` (`tiling`: tiling_of() them;
-// it fills them in), with kSharedBytes of dynamic shared memory, which must fit every supported GPU
-// (kernel::kPortableBlockSharedBytes). One block per tile, except where `grid` is resident and the
-// tiles are more than the blocks that the GPU's multiprocessors hold at once but fewer than
-// kResidentRounds rounds of them: then the grid is those blocks, each taking every grid-th tile, so
-// that the tiles past the first round go one to a block of the first round (to distinct
-// multiprocessors where they are fewer than them, as far as the block scheduler spreads a launch's
-// first blocks over an otherwise idle GPU, as measured) rather than to the slots the first round
-// happens to free first, two on some multiprocessors while others idle. Over more rounds, one block
-// per tile balances uneven tiles better. Interleaved where `grid` and interleaves_phases() say so
-// and the device holds clusters of the interleaved kernel's blocks (resident_clusters()): then in
-// clusters of `stride` consecutive blocks, each cluster's blocks taking the stride phases of the
-// same channels and columns, on a grid of whole clusters.
+// Launches a phase-GEMM kernel of Math's tile on the tiles of `params` (`tiling`:
+// tiling_of(params), which it copies into params), with kSharedBytes of dynamic shared memory,
+// which must fit every supported GPU (kernel::kPortableBlockSharedBytes). One block per tile,
+// except where `grid` is resident and the tiles are more than the blocks that the GPU's
+// multiprocessors hold at once but fewer than kResidentRounds rounds of them: then the grid is
+// those blocks, each taking every grid-th tile, so that the tiles past the first round go one to a
+// block of the first round (to distinct multiprocessors where they are fewer than them, as far as
+// the block scheduler spreads a launch's first blocks over an otherwise idle GPU, as measured)
+// rather than to the slots the first round happens to free first, two on some multiprocessors while
+// others idle. Over more rounds, one block per tile balances uneven tiles better. Interleaved where
+// `grid` and interleaves_phases() say so and the device holds clusters of the interleaved kernel's
+// blocks (resident_clusters()): then in clusters of `stride` consecutive blocks, each cluster's
+// blocks taking the stride phases of the same channels and columns, on a grid of whole clusters.
 template <class Math, size_t kSharedBytes, class Params>
 Status launch_tiles(const TileKernels<Params>& kernels, Params params, const GemmTiling& tiling,
                     TileGrid grid, cudaStream_t stream) {
@@ -741,7 +741,9 @@ Status launch_tiles(const TileKernels<Params>& kernels, Params params, const Gem
   if (Status status = allow_shared_memory(plain, kSharedBytes); status != Status::kSuccess) {
     return status;
   }
-  // Per kernel, within and straddling: each instantiation launches those two only.
+  // Per kernel, within and straddling. The rows launch's two kernels within entries (tensor
+  // copies and cp.async) share the figure of whichever launched first on the device: not
+  // measured to differ, a known inaccuracy (docs/tuning.md, lead 10).
   const int straddles = tiling.straddles ? 1 : 0;
   const int64_t stride = params.geometry.stride;
   constexpr int64_t kElementBytes = sizeof(*params.y);  // of one output
