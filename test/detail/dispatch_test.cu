@@ -315,3 +315,36 @@ TEST_CASE("dispatch: which tensor-core layers take the rows kernel", "[dispatch]
     }
   }
 }
+
+// The direct kernel splits a group's input channels over its threads only on layers too small to
+// fill the GPU, keeping 8 channels a slice and the slices' partial outputs within the staging
+// rows (slices x stride at most kernel::kMaxStagedStride).
+TEST_CASE("dispatch: the direct kernel's channel slices", "[dispatch]") {
+  using detail::direct_slices;
+  // kb64_small: 16 x 3 rows of 130 values of m, 64 input channels, stride 1.
+  CHECK(direct_slices(48, 130, 64, 1, 132) == 8);
+  CHECK(direct_slices(48, 130, 32, 1, 132) == 4);  // 4 slices of 8 channels
+  CHECK(direct_slices(48, 130, 15, 1, 132) == 1);
+  CHECK(direct_slices(48, 130, 64, 3, 132) == 4);  // 3 x 8 staging rows would pass 16
+  CHECK(direct_slices(48, 130, 64, 16, 132) == 1);
+  // Depthwise: one channel a group.
+  CHECK(direct_slices(48, 130, 1, 1, 132) == 1);
+  // A layer whose tiles fill the GPU: 4 x 384 depthwise-like rows of 8193 values, or many rows.
+  CHECK(direct_slices(1536, 8193, 64, 1, 132) == 1);
+  CHECK(direct_slices(4096, 100, 64, 1, 132) == 1);
+  // Fewer multiprocessors: the same small layer splits less.
+  CHECK(direct_slices(48, 130, 64, 1, 8) == 1);
+  CHECK(direct_slices(48, 130, 64, 1, 24) == 2);
+  for (int64_t rows : {1, 7, 48, 500, 4096}) {
+    for (int64_t in_per_group : {1, 3, 8, 16, 17, 64, 1000}) {
+      for (int64_t stride : {1, 2, 5, 8, 17}) {
+        const int slices = direct_slices(rows, 1000, in_per_group, stride, 132);
+        INFO(rows << " rows, " << in_per_group << " channels, stride " << stride);
+        CHECK((slices == 1 || (slices & (slices - 1)) == 0));
+        CHECK(slices <= convt1d::kernel::kMaxDirectSlices);
+        CHECK((slices == 1 || slices * stride <= convt1d::kernel::kMaxStagedStride));
+        CHECK((slices == 1 || in_per_group / slices >= 8));
+      }
+    }
+  }
+}

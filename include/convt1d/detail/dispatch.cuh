@@ -993,6 +993,28 @@ Status launch_mma(const kernel::ConvParams<T>& conv, const WeightLayout& weights
   });
 }
 
+// The direct kernel's blocks that a launch split into slices may have per multiprocessor.
+inline constexpr int64_t kDirectSliceBlocks = 4;
+
+// Slices of the direct kernel's blocks (kernel/direct_kernel.cuh) for `rows` output rows of
+// `m_count` values of m each, at `stride`, summing `in_per_group` input channels: one where the
+// tiles of one slice fill the GPU; layers too small for that take twice the slices, with half
+// the positions a tile, as long as each slice keeps 8 input channels (the kernel's independent
+// partial sums), the slices' partial outputs fit the staging rows, and the tiles stay within
+// kDirectSliceBlocks a multiprocessor.
+constexpr int direct_slices(int64_t rows, int64_t m_count, int64_t in_per_group, int64_t stride,
+                            int multiprocessors) {
+  int slices = 1;
+  while (slices < kernel::kMaxDirectSlices && stride * slices * 2 <= kernel::kMaxStagedStride &&
+         in_per_group >= 16 * slices) {
+    const int64_t lanes = Direct::kThreads / (slices * 2);
+    const int64_t tiles = rows * ((m_count + lanes - 1) / lanes);
+    if (tiles > kDirectSliceBlocks * multiprocessors) break;
+    slices *= 2;
+  }
+  return slices;
+}
+
 template <class T, int kKernelSize>
 Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
                      cudaStream_t stream) {
@@ -1004,7 +1026,13 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   params.first_m = -floor_div(geometry.stride - 1 - geometry.padding, geometry.stride);
   const int64_t last_m = floor_div(conv.out_length - 1 + geometry.padding, geometry.stride);
   params.m_count = last_m - params.first_m + 1;
-  params.row_tiles = (params.m_count + Direct::kBlockPositions - 1) / Direct::kBlockPositions;
+  params.slices = direct_slices(conv.batch * conv.out_channels, params.m_count, conv.in_per_group,
+                                geometry.stride, multiprocessors);
+  const int lanes = Direct::kThreads / params.slices;
+  while ((1 << params.lane_bits) < lanes) ++params.lane_bits;
+  params.tile_steps = params.slices == 1 ? Direct::kPositionsPerThread : 1;
+  const int64_t tile_positions = static_cast<int64_t>(params.tile_steps) * lanes;
+  params.row_tiles = (params.m_count + tile_positions - 1) / tile_positions;
   params.total_tiles = conv.batch * conv.out_channels * params.row_tiles;
   // Enough blocks for several waves of full occupancy; each takes a contiguous run of tiles, so
   // consecutive tiles of a block mostly share one output channel and its cached weights.

@@ -3,18 +3,23 @@
 //
 // Mapping. Write output position j + padding = m * stride + r (docs/design.md). Tap k reaches
 // phase r_k = (k * dilation) mod stride, from input t = m - q_k with q_k = floor(k * dilation /
-// stride). A block owns Tile::kBlockPositions consecutive values of m of one (batch, output
-// channel) row, i.e. kBlockPositions * stride consecutive outputs; a thread owns
-// kPositionsPerThread values of m, kThreads apart, and every output (m, r) of each. The thread
-// alone accumulates those outputs, so there are no atomics: for each tap it adds
-// sum over ci of x[ci, m - q_k] * w[ci, co, k] into its output (m, r_k). Taps that reach no
-// output are never visited, and warps read x[m - q_k] coalesced.
+// stride). A block owns params.tile_steps x lanes consecutive values of m of one (batch, output
+// channel) row (every phase of each), in steps of `lanes` (kThreads / params.slices) values, one
+// a lane. Its threads are params.slices slices of `lanes` threads, each slice summing its own
+// share of the group's input channels: for each tap, sum over its ci of x[ci, m - q_k] *
+// w[ci, co, k] into its partial output (m, r_k). The slices' partial outputs are added in slice
+// order before the store, so there are no atomics and the result does not depend on timing.
+// One slice (kPositionsPerThread steps of kThreads) is the rule; layers too small to fill the
+// GPU split the channels over up to kMaxDirectSlices slices (detail::direct_slices()), so that
+// each thread's chain of dependent loads is that much shorter. Taps that reach no output are
+// never visited, and warps read x[m - q_k] coalesced.
 //
 // Shared memory: the weights of the row's output channel, w[group's ci, co, 0 .. K), in the
-// accumulator type (the weight cache); the (r_k, q_k) table of the taps; and the outputs of one
-// step, kThreads values of m x stride phases, laid out by (r, m) for the accumulation and read
-// back by j so that they leave in contiguous, coalesced stores. Strides above kMaxStagedStride
-// skip the staging: each thread computes its outputs one phase at a time and stores them
+// accumulator type (the weight cache); the (r_k, q_k) table of the taps; and the partial outputs
+// of one step, lanes values of m x stride phases per slice, laid out by (slice, r, m) for the
+// accumulation and read back by j so that they leave in contiguous, coalesced stores (slices x
+// stride at most kMaxStagedStride rows). Strides above kMaxStagedStride skip the staging (and
+// run one slice): each thread computes its outputs one phase at a time and stores them
 // directly.
 //
 // kKernelSize > 0 fixes the kernel size at compile time, which unrolls the tap loop; 0 reads it
@@ -31,6 +36,7 @@
 namespace convt1d::kernel {
 
 inline constexpr int kMaxStagedStride = 16;
+inline constexpr int kMaxDirectSlices = 8;
 
 // Where tap k lands: phase r_k and input offset q_k (t = m - q_k).
 struct DirectTapEntry {
@@ -42,11 +48,14 @@ template <class T>
 struct DirectParams : ConvParams<T> {
   int64_t first_m = 0;          // smallest m with an output position j >= 0
   int64_t m_count = 0;          // values of m with at least one output in [0, out_length)
-  int64_t row_tiles = 0;        // tiles of kBlockPositions values of m along one output row
+  int64_t row_tiles = 0;        // tiles of tile_steps x lanes values of m along one output row
   int64_t total_tiles = 0;      // batch x out_channels x row_tiles
   int64_t tiles_per_block = 0;  // each block takes a contiguous run of tiles
   int64_t max_tap_offset = 0;   // q of the last tap: (K - 1) * dilation / stride
   detail::FastDivmod by_stride;  // valid when the stride is at most kMaxStagedStride
+  int32_t slices = 1;            // a power of two; slices x stride <= kMaxStagedStride if > 1
+  int32_t lane_bits = 0;         // log2(kThreads / slices)
+  int32_t tile_steps = 0;        // steps of kThreads / slices values of m a tile
 };
 
 template <class Acc, class Tile>
@@ -83,6 +92,12 @@ __global__ void __launch_bounds__(Tile::kThreads)
       shared_bytes + Layout::tap_table_offset(in_per_group, kernel_size));
 
   const int thread = static_cast<int>(threadIdx.x);
+  const int lanes = 1 << params.lane_bits;
+  const int lane = thread & (lanes - 1);
+  const int slice = thread >> params.lane_bits;
+  // This slice's input channels: [channel_begin, channel_begin + channel_count).
+  const int64_t channel_begin = slice * in_per_group / params.slices;
+  const int64_t channel_count = (slice + 1) * in_per_group / params.slices - channel_begin;
   const bool staged = geometry.stride <= kMaxStagedStride;
   if (staged) {
     for (int64_t k = thread; k < kernel_size; k += Tile::kThreads) {
@@ -120,10 +135,10 @@ __global__ void __launch_bounds__(Tile::kThreads)
 
     const Acc bias =
         params.bias != nullptr ? detail::load_as_accumulator(params.bias + channel) : Acc(0);
-    const T* x_group =
-        params.x + (n * params.in_channels + group * in_per_group) * params.in_length;
+    const T* x_group = params.x + (n * params.in_channels + group * in_per_group + channel_begin) *
+                                      params.in_length;
     T* y_row = params.y + row * params.out_length;
-    const int64_t tile_m = params.first_m + row_tile * Tile::kBlockPositions;
+    const int64_t tile_m = params.first_m + row_tile * params.tile_steps * lanes;
     const int64_t end_m = params.first_m + params.m_count;
 
     // Tap k's contribution at input t: sum over the group's input channels.
@@ -132,14 +147,14 @@ __global__ void __launch_bounds__(Tile::kThreads)
     // that many loads are in flight at once.
     auto tap_sum = [&](int64_t k, int64_t t) {
       const T* x_column = x_group + t;
-      const Acc* w_column = weights + k;
+      const Acc* w_column = weights + channel_begin * kernel_size + k;
       if (in_per_group == 1) return detail::load_as_accumulator(x_column) * w_column[0];
       constexpr int kPartials = 8;
       Acc partial[kPartials];
 #pragma unroll
       for (int u = 0; u < kPartials; ++u) partial[u] = Acc(0);
       int64_t ci = 0;
-      for (; ci + kPartials <= in_per_group; ci += kPartials) {
+      for (; ci + kPartials <= channel_count; ci += kPartials) {
 #pragma unroll
         for (int u = 0; u < kPartials; ++u) {
           partial[u] += detail::load_as_accumulator(x_column) * w_column[0];
@@ -147,7 +162,7 @@ __global__ void __launch_bounds__(Tile::kThreads)
           w_column += kernel_size;
         }
       }
-      for (; ci < in_per_group; ++ci) {
+      for (; ci < channel_count; ++ci) {
         partial[0] += detail::load_as_accumulator(x_column) * w_column[0];
         x_column += params.in_length;
         w_column += kernel_size;
@@ -158,19 +173,20 @@ __global__ void __launch_bounds__(Tile::kThreads)
       return sum;
     };
 
-    for (int step = 0; step < Tile::kPositionsPerThread; ++step) {
-      const int64_t step_m = tile_m + step * Tile::kThreads;  // uniform across the block
+    for (int step = 0; step < params.tile_steps; ++step) {
+      const int64_t step_m = tile_m + step * lanes;  // uniform across the block
       if (step_m >= end_m) break;
-      const int64_t m = step_m + thread;
+      const int64_t m = step_m + lane;
       if (staged) {
         const int stride = static_cast<int>(geometry.stride);
-        Acc* my_outputs = stage + thread;  // output (m, r) at my_outputs[r * kStagePitch]
-        for (int r = 0; r < stride; ++r) my_outputs[r * Layout::kStagePitch] = bias;
+        // Partial output (m, r) at my_outputs[r * kStagePitch]; the bias in slice 0's.
+        Acc* my_outputs = stage + slice * stride * Layout::kStagePitch + lane;
+        const Acc first = slice == 0 ? bias : Acc(0);
+        for (int r = 0; r < stride; ++r) my_outputs[r * Layout::kStagePitch] = first;
         // Inside the input (every tap of every m of this step reads x in range, the usual case
         // away from the ends of a row) the taps need no bounds checks; the test is uniform.
         const bool interior = step_m - params.max_tap_offset >= 0 &&
-                              step_m + Tile::kThreads <= params.in_length &&
-                              step_m + Tile::kThreads <= end_m;
+                              step_m + lanes <= params.in_length && step_m + lanes <= end_m;
         if (interior) {
 #pragma unroll
           for (int64_t k = 0; k < kernel_size; ++k) {
@@ -188,14 +204,20 @@ __global__ void __launch_bounds__(Tile::kThreads)
           }
         }
         __syncthreads();
-        // Store by j: kThreads * stride consecutive outputs from j = step_m * stride - padding.
+        // Store by j: lanes * stride consecutive outputs from j = step_m * stride - padding,
+        // each the sum of the slices' partial outputs in slice order.
         const int64_t step_j = step_m * geometry.stride - geometry.padding;
-        for (int local = thread; local < Tile::kThreads * stride; local += Tile::kThreads) {
+        for (int local = thread; local < lanes * stride; local += Tile::kThreads) {
           const int local_m = params.by_stride.quotient(local);
           const int r = local - local_m * stride;
           const int64_t j = step_j + local;
           if (j >= 0 && j < params.out_length && step_m + local_m < end_m) {
-            y_row[j] = detail::from_accumulator<T>(stage[r * Layout::kStagePitch + local_m]);
+            const Acc* partials = stage + r * Layout::kStagePitch + local_m;
+            Acc sum = partials[0];
+            for (int s = 1; s < params.slices; ++s) {
+              sum += partials[s * stride * Layout::kStagePitch];
+            }
+            y_row[j] = detail::from_accumulator<T>(sum);
           }
         }
         __syncthreads();
