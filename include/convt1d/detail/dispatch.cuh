@@ -1045,15 +1045,16 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   }
   using Layout = kernel::DirectSharedLayout<accumulator_t<T>, Direct>;
   const size_t shared_bytes = Layout::bytes(conv.in_per_group, conv.kernel_size);
+  // Layers in slices (small ones, latency-bound) take one kernel with the kernel size read at
+  // run time; the rest keep their slice count and lanes compile-time constants.
+  auto* kernel = params.slices > 1 ? kernel::direct_kernel<T, Direct, 0, true>
+                                   : kernel::direct_kernel<T, Direct, kKernelSize, false>;
   // Double with a large weight cache: up to about 66 KiB.
-  if (Status status = allow_shared_memory(kernel::direct_kernel<T, Direct, kKernelSize>,
-                                          shared_bytes);
-      status != Status::kSuccess) {
+  if (Status status = allow_shared_memory(kernel, shared_bytes); status != Status::kSuccess) {
     return status;
   }
   const int64_t grid = (params.total_tiles + params.tiles_per_block - 1) / params.tiles_per_block;
-  kernel::direct_kernel<T, Direct, kKernelSize>
-      <<<grid_for(grid), Direct::kThreads, shared_bytes, stream>>>(params);
+  kernel<<<grid_for(grid), Direct::kThreads, shared_bytes, stream>>>(params);
   return last_launch_status();
 }
 

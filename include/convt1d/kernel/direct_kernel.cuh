@@ -76,7 +76,7 @@ struct DirectSharedLayout {
   }
 };
 
-template <class T, class Tile, int kKernelSize>
+template <class T, class Tile, int kKernelSize, bool kSliced>
 __global__ void __launch_bounds__(Tile::kThreads)
     direct_kernel(const __grid_constant__ DirectParams<T> params) {
   using Acc = detail::accumulator_t<T>;
@@ -92,12 +92,15 @@ __global__ void __launch_bounds__(Tile::kThreads)
       shared_bytes + Layout::tap_table_offset(in_per_group, kernel_size));
 
   const int thread = static_cast<int>(threadIdx.x);
-  const int lanes = 1 << params.lane_bits;
-  const int lane = thread & (lanes - 1);
-  const int slice = thread >> params.lane_bits;
+  // Without slices (kSliced false) these are compile-time constants: one slice of kThreads lanes.
+  const int slices = kSliced ? params.slices : 1;
+  const int lanes = kSliced ? 1 << params.lane_bits : Tile::kThreads;
+  const int lane = kSliced ? thread & (lanes - 1) : thread;
+  const int slice = kSliced ? thread >> params.lane_bits : 0;
+  const int tile_steps = kSliced ? params.tile_steps : Tile::kPositionsPerThread;
   // This slice's input channels: [channel_begin, channel_begin + channel_count).
-  const int64_t channel_begin = slice * in_per_group / params.slices;
-  const int64_t channel_count = (slice + 1) * in_per_group / params.slices - channel_begin;
+  const int64_t channel_begin = slice * in_per_group / slices;
+  const int64_t channel_count = (slice + 1) * in_per_group / slices - channel_begin;
   const bool staged = geometry.stride <= kMaxStagedStride;
   if (staged) {
     for (int64_t k = thread; k < kernel_size; k += Tile::kThreads) {
@@ -138,10 +141,9 @@ __global__ void __launch_bounds__(Tile::kThreads)
     const T* x_group = params.x + (n * params.in_channels + group * in_per_group + channel_begin) *
                                       params.in_length;
     T* y_row = params.y + row * params.out_length;
-    const int64_t tile_m = params.first_m + row_tile * params.tile_steps * lanes;
+    const int64_t tile_m = params.first_m + row_tile * tile_steps * lanes;
     const int64_t end_m = params.first_m + params.m_count;
 
-    // Tap k's contribution at input t: sum over the group's input channels.
     // Tap k's contribution at input t: the sum over the group's input channels. One channel
     // (depthwise) is a single product; more are summed in kPartials independent chains, so that
     // that many loads are in flight at once.
@@ -173,7 +175,7 @@ __global__ void __launch_bounds__(Tile::kThreads)
       return sum;
     };
 
-    for (int step = 0; step < params.tile_steps; ++step) {
+    for (int step = 0; step < tile_steps; ++step) {
       const int64_t step_m = tile_m + step * lanes;  // uniform across the block
       if (step_m >= end_m) break;
       const int64_t m = step_m + lane;
@@ -214,7 +216,7 @@ __global__ void __launch_bounds__(Tile::kThreads)
           if (j >= 0 && j < params.out_length && step_m + local_m < end_m) {
             const Acc* partials = stage + r * Layout::kStagePitch + local_m;
             Acc sum = partials[0];
-            for (int s = 1; s < params.slices; ++s) {
+            for (int s = 1; s < slices; ++s) {
               sum += partials[s * stride * Layout::kStagePitch];
             }
             y_row[j] = detail::from_accumulator<T>(sum);
