@@ -75,7 +75,7 @@ struct MmaTile {
   static_assert(MinBlocksPerMultiprocessor >= 1, "at least one block per multiprocessor");
 };
 
-// The direct kernel, for few channels per group (depthwise and the like): a block covers
+// The direct kernel, for few channels per group (many-to-few channel layers): a block covers
 // kBlockPositions consecutive positions m of every phase of one output row; each thread
 // kPositionsPerThread of them, kThreads apart.
 template <int Threads, int PositionsPerThread>
@@ -85,6 +85,14 @@ struct DirectTile {
   static constexpr int kBlockPositions = Threads * PositionsPerThread;
   static_assert(Threads % 32 == 0 && Threads <= 1024, "whole warps, at most 1024 threads");
   static_assert(PositionsPerThread >= 1, "a thread computes at least one position");
+};
+
+// The window kernel, for one to three input channels per group: kThreads threads, each
+// computing outputs kThreads apart along one output row.
+template <int Threads>
+struct WindowTile {
+  static constexpr int kThreads = Threads;
+  static_assert(Threads % 32 == 0 && Threads <= 1024, "whole warps, at most 1024 threads");
 };
 
 }  // namespace convt1d

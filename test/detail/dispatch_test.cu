@@ -97,7 +97,8 @@ void check_choices(MathMode math, uint64_t seed) {
                         << " multiprocessors, workspace " << with_workspace << ", choice "
                         << static_cast<int>(choice));
         if (detail::uses_direct_kernel(p)) {
-          REQUIRE(choice == KernelChoice::kDirect);
+          REQUIRE(choice == (detail::uses_window_kernel(p) ? KernelChoice::kWindow
+                                                           : KernelChoice::kDirect));
           REQUIRE(detail::workspace_bytes<T>(p, math) == 0);
         } else {
           REQUIRE(has_kernel<T>(choice, math, rows));
@@ -312,6 +313,62 @@ TEST_CASE("dispatch: which tensor-core layers take the rows kernel", "[dispatch]
       // The packed weights of this stride-4 layer, smaller than a copy of x and w.
       CHECK(convt1d::workspace_size<float>(p, MathMode::kTF32) ==
             convt1d::workspace_size<float>(p, MathMode::kExact));
+    }
+  }
+}
+
+// The window kernel takes 1 to 3 input channels a group, strides up to its phase table's end and
+// windows (of its smallest tiles) that fit its shared memory in double; the direct kernel the
+// rest of the small groups.
+TEST_CASE("dispatch: which layers take the window kernel", "[dispatch]") {
+  auto layer = [](int64_t in_channels, int64_t out_channels, int64_t groups, int64_t kernel_size,
+                  int64_t stride, int64_t dilation) {
+    Problem p;
+    p.batch = 2;
+    p.in_channels = in_channels;
+    p.out_channels = out_channels;
+    p.groups = groups;
+    p.in_length = 1000;
+    p.kernel_size = kernel_size;
+    p.stride = stride;
+    p.dilation = dilation;
+    return p;
+  };
+  struct Case {
+    const char* what;
+    Problem problem;
+    bool window;
+    bool direct;  // either direct kernel
+  };
+  const Case cases[] = {
+      {"depthwise, K 8, stride 4", layer(384, 384, 384, 8, 4, 1), true, true},
+      {"channel multiplier 2", layer(64, 128, 64, 16, 8, 1), true, true},
+      {"2 input channels a group", layer(128, 128, 64, 4, 2, 1), true, true},
+      {"3 input channels a group, 32 outputs", layer(12, 128, 4, 4, 2, 1), true, true},
+      {"4 input channels a group, 2 outputs", layer(16, 8, 4, 4, 2, 1), false, true},
+      {"3 input channels a group, window of 2046 inputs (48 KiB in double)",
+       layer(6, 6, 2, 2, 1, 1789), true, true},
+      {"3 input channels a group, window of 2047 inputs", layer(6, 6, 2, 2, 1, 1790), false,
+       true},
+      {"stride 256", layer(8, 8, 8, 3, 256, 1), true, true},
+      {"stride 257", layer(8, 8, 8, 3, 257, 1), false, true},
+      {"window of 6129 inputs (49104 bytes in double)", layer(4, 4, 4, 9, 1, 734), true, true},
+      {"window of 6137 inputs", layer(4, 4, 4, 9, 1, 735), false, true},
+      {"K 5000 at stride 64 (the direct kernel's cache is 4096)", layer(4, 4, 4, 5000, 64, 1),
+       true, true},
+      {"K 5000 at stride 1", layer(4, 4, 4, 5000, 1, 1), false, false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    REQUIRE(convt1d::validate(c.problem) == Status::kSuccess);
+    CHECK(detail::uses_window_kernel(c.problem) == c.window);
+    CHECK(detail::uses_direct_kernel(c.problem) == c.direct);
+    const KernelChoice choice = detail::select_config<float>(c.problem, 132, MathMode::kExact,
+                                                             false);
+    CHECK((choice == KernelChoice::kWindow) == c.window);
+    if (c.direct) {
+      CHECK(convt1d::workspace_size<float>(c.problem, MathMode::kTF32) == 0);
+      CHECK(convt1d::workspace_size<__half>(c.problem) == 0);
     }
   }
 }

@@ -1302,6 +1302,49 @@ TEMPLATE_TEST_CASE("gather: direct kernel with its largest weight cache", "[gath
   run_and_check(host);
 }
 
+// The window kernel's edges: tiles of 1 to kMaxWindowSteps outputs a thread (fewer where the
+// window would not fit), rows that end inside a tile and blocks whose run of tiles crosses rows,
+// padding past the kernel's reach, dilations, channel multipliers, 2 and 3 input channels a group,
+// phases of 2, 4 and more taps, and strides up to the largest (and one past it, on the direct
+// kernel).
+TEMPLATE_TEST_CASE("gather: window kernel tiles, strides and windows", "[gather][direct]", float,
+                   double, __half, __nv_bfloat16) {
+  using T = TestType;
+  // clang-format off
+  const Shape shapes[] = {
+    // name                        N  C_in C_out   K   L_in stride padding output_padding dilation groups
+    {"dw_up4 (smaller)",           4,   96,   96,  8,  3000,    4,  2, 0, 1,   96},
+    {"stride 1, K 31",             3,    8,    8, 31,  2100,    1, 15, 0, 1,    8},
+    {"channel multiplier 3",       2,    5,   15, 16,   700,    8,  4, 3, 1,    5},
+    {"dilation 3, stride 2",       1,    6,    6,  7,  1500,    2,  9, 1, 3,    6},
+    {"padding past the reach",     2,    4,    4,  4,   900,    3, 20, 2, 1,    4},
+    {"K 80, stride 40",            1,    3,    3, 80,   100,   40, 20, 0, 1,    3},
+    {"stride 256 (the largest)",   1,    2,    4,  3,    20,  256,  1, 5, 1,    2},
+    {"stride 257 (direct kernel)", 1,    2,    2,  3,    20,  257,  1, 0, 1,    2},
+    {"stride 129 (129 of 256 threads)", 2, 3,   3, 300,   40,  129, 30, 7, 1,    3},
+    {"one output a thread",        8,   16,   16,  3,    60,    2,  1, 1, 1,   16},
+    {"wide window: K 9, dilation 500", 1, 2,    2,  9,   300,    1, 10, 0, 500,  2},
+    {"windows that cap the steps", 8,  128,  128,  9,  2000,    1,  3, 0, 700, 128},
+    {"2 channels a group, stride 2", 4, 64,   64,  4,  4000,    2,  1, 1, 1,   32},
+    {"3 channels a group, multiplier", 3, 12, 40, 10,   777,    5,  2, 4, 1,    4},
+    {"3 channels a group, stride 1", 2,  9,    3,  5,  1000,    1,  2, 0, 2,    3},
+    {"length 1",                   4,    7,    7,  5,     1,    3,  0, 2, 1,    7},
+  };
+  // clang-format on
+  for (const Shape& shape : shapes) {
+    const Problem p = shape.problem();
+    REQUIRE(convt1d::validate(p) == Status::kSuccess);
+    INFO(shape.name << ": " << type_name<T>() << ", " << describe(p));
+    CHECK(convt1d::detail::uses_window_kernel(p) ==
+          (p.stride <= convt1d::kernel::kMaxWindowStride));
+    std::mt19937_64 rng(case_seed(base_seed(), 560 + type_tag<T>(), 0));
+    for (const bool with_bias : {true, false}) {
+      const HostCase<T> host = make_host_case<T>(p, with_bias, rng);
+      run_and_check(host);
+    }
+  }
+}
+
 TEMPLATE_TEST_CASE("gather: two streams run different problems concurrently", "[gather][streams]",
                    float, __half) {
   using T = TestType;

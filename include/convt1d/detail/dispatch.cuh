@@ -15,6 +15,7 @@
 #include "../kernel/gemm_rows_kernel.cuh"
 #include "../kernel/pack_kernel.cuh"
 #include "../kernel/row_operands_kernel.cuh"
+#include "../kernel/window_kernel.cuh"
 #include "../problem.hpp"
 #include "../tile_config.hpp"
 #include "element.cuh"
@@ -33,6 +34,7 @@ using GemmSquare = GemmTile<64, 64, 16, 8, 4, 4>;   // 128 threads, <= 128 regis
 using GemmNarrow = GemmTile<32, 128, 8, 4, 8, 4>;   // 128 threads, <= 128 registers
 using GemmShort = GemmTile<64, 32, 16, 4, 4, 4>;    // 128 threads, <= 128 registers
 using Direct = DirectTile<256, 4>;  // 256 threads, 1024 positions m per tile
+using Window = WindowTile<256>;
 // Tensor-core tiles: 16 words of reduction per stage (16 input channels in TF32, 32 in 16-bit).
 using MmaLarge = MmaTile<128, 128, 16, 2, 4, 2>;  // 8 warps of 64 x 32
 using MmaMedium = MmaTile<64, 128, 16, 2, 2, 3>;  // 4 warps of 32 x 64
@@ -49,6 +51,7 @@ template <class T, class Tile, class Instruction>
 using WgmmaMath = block::WgmmaRowMath<T, Tile, Instruction, Tile::kBlockPositions == 64 ? 4 : 3>;
 
 enum class KernelChoice {
+  kWindow,
   kDirect,
   kGemmMedium,
   kGemmSquare,
@@ -155,14 +158,57 @@ constexpr MathCost math_cost(MathMode math, bool rows) {
   }
 }
 
-// The direct kernel's problems: few channels per group (fewer than 16 outputs or 4 inputs per
-// group: depthwise, channel multipliers, tiny layers), as long as the group's weights fit its
-// shared-memory cache.
+// Shared memory the window kernel may use: a tile's input windows and the weights of an output
+// channel.
+inline constexpr int64_t kWindowMaxBytes = 48 * 1024;
+
+// The inputs a window-kernel tile of `tile_outputs` outputs stages per channel
+// (kernel::WindowParams::window), or -1 where the taps span 2^31 inputs or more.
+constexpr int64_t window_inputs(const PhaseGeometry& geometry, int64_t tile_outputs) {
+  int64_t reach = 0;  // (K - 1) * dilation: the inputs one output's taps span
+  if (!checked_mul(geometry.kernel_size - 1, geometry.dilation, reach) || reach > INT32_MAX) {
+    return -1;
+  }
+  return (tile_outputs - 1 + reach) / geometry.stride + 2;
+}
+
+// Shared-memory bytes of a window-kernel tile of `tile_outputs` outputs, for `channels` input
+// channels a group, in accumulator type Acc; -1 where window_inputs() is.
+template <class Acc>
+constexpr int64_t window_shared_bytes(const PhaseGeometry& geometry, int64_t channels,
+                                      int64_t tile_outputs) {
+  const int64_t window = window_inputs(geometry, tile_outputs);
+  if (window < 0) return -1;
+  return static_cast<int64_t>(
+      kernel::WindowSharedLayout<Acc>::bytes(window, channels, geometry.kernel_size));
+}
+
+// The window kernel's problems: 1 to kernel::kMaxWindowChannels input channels a group
+// (depthwise layers, channel multipliers, grouped layers of few channels), strides up to
+// kernel::kMaxWindowStride, and taps that span few enough inputs for the windows of a tile of
+// one output a thread (at most Window::kThreads outputs) to fit kWindowMaxBytes in double (the
+// larger accumulator).
+constexpr bool uses_window_kernel(const Problem& p) {
+  const int64_t in_per_group = p.in_channels / p.groups;
+  // (A kernel of more taps than the bytes allowed cannot fit its weights.)
+  if (in_per_group > kernel::kMaxWindowChannels || p.stride > kernel::kMaxWindowStride ||
+      p.kernel_size > kWindowMaxBytes) {
+    return false;
+  }
+  const int64_t bytes =
+      window_shared_bytes<double>(PhaseGeometry::from(p), in_per_group, Window::kThreads);
+  return bytes >= 0 && bytes <= kWindowMaxBytes;
+}
+
+// The problems of the two direct kernels, which read x and w as they are (no GEMM, no
+// workspace): the window kernel's, and the direct kernel's: few channels per group (fewer than
+// 16 outputs or 4 inputs per group: many-to-few channel layers, tiny layers) as long as the
+// group's weights fit its shared-memory cache.
 constexpr bool uses_direct_kernel(const Problem& p) {
   const int64_t in_per_group = p.in_channels / p.groups;
   const int64_t out_per_group = p.out_channels / p.groups;
-  return (out_per_group < 16 || in_per_group < 4) &&
-         in_per_group * p.kernel_size <= kDirectMaxWeights;
+  return uses_window_kernel(p) || ((out_per_group < 16 || in_per_group < 4) &&
+                                      in_per_group * p.kernel_size <= kDirectMaxWeights);
 }
 
 // Elements' worth of L2 traffic per weight a phase-GEMM tile uses, reading PyTorch's layout.
@@ -340,6 +386,7 @@ constexpr KernelChoice cheapest(const Candidate (&candidates)[N]) {
 template <class T>
 constexpr KernelChoice select_config(const Problem& p, int multiprocessors, MathMode math,
                                      bool packed) {
+  if (uses_window_kernel(p)) return KernelChoice::kWindow;
   if (uses_direct_kernel(p)) return KernelChoice::kDirect;
   const bool rows = packed && uses_rows_kernel<T>(p, math);
   const MathCost cost = math_cost<T>(math, rows);
@@ -1058,6 +1105,69 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   return last_launch_status();
 }
 
+template <class T, int kChannels, int kRegisterTaps>
+Status launch_window(const kernel::ConvParams<T>& conv, int multiprocessors,
+                     cudaStream_t stream) {
+  kernel::WindowParams<T> params;
+  static_cast<kernel::ConvParams<T>&>(params) = conv;
+  const PhaseGeometry& geometry = conv.geometry;
+  const int stride = static_cast<int>(geometry.stride);
+  params.positions = Window::kThreads - Window::kThreads % stride;
+  // kMaxWindowSteps outputs a thread, fewer where the row is shorter, where the tiles would not
+  // give each multiprocessor 8 blocks, or where the windows would not fit kWindowMaxBytes.
+  const int64_t rows = conv.batch * conv.out_channels;
+  auto tiles_of = [&](int64_t steps) {
+    const int64_t tile_outputs = steps * params.positions;
+    return rows * ((conv.out_length + tile_outputs - 1) / tile_outputs);
+  };
+  int64_t steps = kernel::kMaxWindowSteps;
+  while (steps > 1 && (steps / 2) * params.positions >= conv.out_length) steps /= 2;
+  while (steps > 1 && tiles_of(steps) < 8 * static_cast<int64_t>(multiprocessors)) steps /= 2;
+  while (steps > 1 && window_shared_bytes<accumulator_t<T>>(geometry, kChannels,
+                                                            steps * params.positions) >
+                          kWindowMaxBytes) {
+    steps /= 2;
+  }
+  params.tile_outputs = static_cast<int32_t>(steps * params.positions);
+  params.row_tiles = (conv.out_length + params.tile_outputs - 1) / params.tile_outputs;
+  params.total_tiles = rows * params.row_tiles;
+  // Enough blocks for several waves of full occupancy; each takes a contiguous run of tiles.
+  const int64_t max_blocks = 16 * static_cast<int64_t>(multiprocessors);
+  const int64_t blocks = params.total_tiles < max_blocks ? params.total_tiles : max_blocks;
+  params.tiles_per_block = (params.total_tiles + blocks - 1) / blocks;
+  params.reach = static_cast<int32_t>((geometry.kernel_size - 1) * geometry.dilation);
+  params.first_window = floor_div(geometry.padding - params.reach, stride);
+  params.first_rest =
+      static_cast<int32_t>(geometry.padding - params.reach - params.first_window * stride);
+  params.window = static_cast<int32_t>(window_inputs(geometry, params.tile_outputs));
+  const size_t shared_bytes = kernel::WindowSharedLayout<accumulator_t<T>>::bytes(
+      params.window, kChannels, geometry.kernel_size);
+  const int64_t grid = (params.total_tiles + params.tiles_per_block - 1) / params.tiles_per_block;
+  kernel::window_kernel<T, Window, kChannels, kRegisterTaps>
+      <<<grid_for(grid), Window::kThreads, shared_bytes, stream>>>(params);
+  return last_launch_status();
+}
+
+// The window kernel for the group's input channels and, for one channel, the taps of its phases:
+// up to 2 or kWindowRegisterTaps taps in registers, more from shared memory.
+template <class T>
+Status launch_window_for_channels(const kernel::ConvParams<T>& conv, int multiprocessors,
+                                  cudaStream_t stream) {
+  static_assert(kernel::kMaxWindowChannels == 3, "one case per channel count");
+  const PhaseGeometry& geometry = conv.geometry;
+  const int64_t taps = (geometry.kernel_size - 1) / geometry.tap_step + 1;  // phase of tap 0
+  switch (conv.in_per_group) {
+    case 1:
+      if (taps <= 2) return launch_window<T, 1, 2>(conv, multiprocessors, stream);
+      if (taps <= kernel::kWindowRegisterTaps) {
+        return launch_window<T, 1, kernel::kWindowRegisterTaps>(conv, multiprocessors, stream);
+      }
+      return launch_window<T, 1, 0>(conv, multiprocessors, stream);
+    case 2: return launch_window<T, 2, 0>(conv, multiprocessors, stream);
+    default: return launch_window<T, 3, 0>(conv, multiprocessors, stream);
+  }
+}
+
 // The kernel sizes that get a direct kernel of their own; any other uses the run-time-K one.
 template <class T>
 Status launch_direct_for_kernel_size(const kernel::ConvParams<T>& conv, int multiprocessors,
@@ -1105,6 +1215,9 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
   const bool rows = with_workspace && uses_rows_kernel<T>(problem, options.math);
   const KernelChoice choice =
       select_config<T>(problem, multiprocessors, options.math, with_workspace);
+  if (choice == KernelChoice::kWindow) {
+    return launch_window_for_channels(conv, multiprocessors, stream);
+  }
   if (choice == KernelChoice::kDirect) {
     return launch_direct_for_kernel_size(conv, multiprocessors, stream);
   }
