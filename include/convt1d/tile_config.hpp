@@ -88,7 +88,8 @@ struct DirectTile {
 };
 
 // The window kernel, for one to three input channels per group: kThreads threads, each
-// computing outputs kThreads apart along one output row.
+// computing outputs `positions` apart along one output row (the largest multiple of the stride
+// up to kThreads; the threads past it only stage inputs).
 template <int Threads>
 struct WindowTile {
   static constexpr int kThreads = Threads;

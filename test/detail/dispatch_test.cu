@@ -317,7 +317,7 @@ TEST_CASE("dispatch: which tensor-core layers take the rows kernel", "[dispatch]
   }
 }
 
-// The window kernel takes 1 to 3 input channels a group, strides up to its phase table's end and
+// The window kernel takes 1 to 3 input channels a group, strides up to kMaxWindowStride and
 // windows (of its smallest tiles) that fit its shared memory in double; the direct kernel the
 // rest of the small groups.
 TEST_CASE("dispatch: which layers take the window kernel", "[dispatch]") {

@@ -190,7 +190,7 @@ constexpr int64_t window_shared_bytes(const PhaseGeometry& geometry, int64_t cha
 // larger accumulator).
 constexpr bool uses_window_kernel(const Problem& p) {
   const int64_t in_per_group = p.in_channels / p.groups;
-  // (A kernel of more taps than the bytes allowed cannot fit its weights.)
+  // (A guard against overflow in the byte count below, which sets the real bound on K.)
   if (in_per_group > kernel::kMaxWindowChannels || p.stride > kernel::kMaxWindowStride ||
       p.kernel_size > kWindowMaxBytes) {
     return false;
@@ -373,8 +373,9 @@ constexpr KernelChoice cheapest(const Candidate (&candidates)[N]) {
 }
 
 // The rule:
-//  - few channels per group go to the direct kernel (uses_direct_kernel()), whose cost per
-//    output is the group's true reduction length;
+//  - one to three input channels per group go to the window kernel where it takes them
+//    (uses_window_kernel()), other few-channel groups to the direct kernel
+//    (uses_direct_kernel()): their cost per output is the group's true reduction length;
 //  - everything else is a phase GEMM, with the tile shape of the smallest gemm_tile_estimate():
 //    the 8 x 8-per-thread tiles do the most FMAs per shared-memory read, smaller tiles waste
 //    less on padding and fill the GPU's last wave better on short problems, and the wide tiles

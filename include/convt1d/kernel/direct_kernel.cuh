@@ -1,7 +1,7 @@
 // The direct kernel: for groups with few channels (many input channels to few outputs, tiny
 // channel counts), where a GEMM tile would be mostly padding. Groups of one to three input
 // channels take the window kernel (window_kernel.cuh) where its windows fit; this kernel has the
-// rest of them (strides above its phase table, taps that span too many inputs).
+// rest of them (strides above kMaxWindowStride, taps that span too many inputs).
 //
 // Mapping. Write output position j + padding = m * stride + r (docs/design.md). Tap k reaches
 // phase r_k = (k * dilation) mod stride, from input t = m - q_k with q_k = floor(k * dilation /

@@ -5,8 +5,8 @@
 //
 // Mapping. A tile is params.tile_outputs consecutive outputs j of one (batch, output channel)
 // row. Its first params.positions threads (the largest multiple of the stride up to kThreads)
-// each own the outputs j0 + t, j0 + t + positions, ... of it, so that every store of a warp
-// writes 32 consecutive outputs, and, since positions and tile_outputs are multiples of the
+// each own the outputs j0 + t, j0 + t + positions, ... of it, so that every store of a full
+// warp writes 32 consecutive outputs, and, since positions and tile_outputs are multiples of the
 // stride, each thread keeps one phase r for the whole launch: j + padding = m * stride + r
 // (docs/design.md), taps k = k0(r) + i * tap_step reading input t = m - offset0(r) -
 // i * offset_step. The thread works its taps out once, holds their weights in registers
@@ -17,7 +17,8 @@
 // Shared memory: the tile's input window, x[t_lo, t_lo + window) of each of the group's input
 // channels in the accumulator type, with zeros outside [0, in_length) so that no tap needs a
 // bounds check, and the output channel's weights w[group's ci, co, 0 .. K). Loop order per tile:
-// stage the window (and the weights when the channel changes), one barrier, then the outputs.
+// a barrier (the previous tile's readers are done), stage the window (and the weights when the
+// channel changes), a barrier, then the outputs.
 #pragma once
 
 #include <cstdint>
