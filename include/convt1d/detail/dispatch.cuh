@@ -495,9 +495,13 @@ Status pack_weights(const Problem& p, const T* w, void* workspace, cudaStream_t 
   // Blocks loop over (input channel, channel block) pairs beyond the grid.
   constexpr int64_t kMaxBlocks = 8192;
   const int64_t blocks = p.in_channels * params.channel_blocks;
-  kernel::pack_weights_kernel<T>
-      <<<grid_for(blocks < kMaxBlocks ? blocks : kMaxBlocks), kernel::kPackThreads, 0, stream>>>(
-          params);
+  // 16-byte loads where every output channel's K taps start on a 16-byte boundary.
+  constexpr int kVector = kernel::kPackVector<T>;
+  const bool vector = is_aligned(w, 16) && p.kernel_size % kVector == 0;
+  auto* kernel =
+      vector ? kernel::pack_weights_kernel<T, kVector> : kernel::pack_weights_kernel<T, 1>;
+  kernel<<<grid_for(blocks < kMaxBlocks ? blocks : kMaxBlocks), kernel::kPackThreads, 0, stream>>>(
+      params);
   packed = params.packed;
   return last_launch_status();
 }
