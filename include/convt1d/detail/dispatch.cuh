@@ -1095,6 +1095,14 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   if (geometry.stride <= kernel::kMaxStagedStride) {
     params.by_stride = FastDivmod::make(static_cast<int32_t>(geometry.stride));
   }
+  params.narrow = params.total_tiles <= INT32_MAX &&
+                  (geometry.kernel_size - 1) * geometry.dilation <= INT32_MAX;
+  if (params.narrow) {  // then row_tiles, out_channels and out_per_group are below 2^31 too
+    params.by_row_tiles = FastDivmod::make(static_cast<int32_t>(params.row_tiles));
+    params.by_out_channels = FastDivmod::make(static_cast<int32_t>(conv.out_channels));
+    params.by_out_per_group = FastDivmod::make(static_cast<int32_t>(conv.out_per_group));
+  }
+  params.by_kernel_size = FastDivmod::make(static_cast<int32_t>(conv.kernel_size));
   using Layout = kernel::DirectSharedLayout<accumulator_t<T>, Direct>;
   const size_t shared_bytes = Layout::bytes(conv.in_per_group, conv.kernel_size);
   // Layers in slices (small ones, latency-bound) take one kernel with the kernel size read at

@@ -55,6 +55,12 @@ struct DirectParams : ConvParams<T> {
   int64_t tiles_per_block = 0;  // each block takes a contiguous run of tiles
   int64_t max_tap_offset = 0;   // q of the last tap: (K - 1) * dilation / stride
   detail::FastDivmod by_stride;  // valid when the stride is at most kMaxStagedStride
+  // Tile and tap numbers in 32 bits (narrow: total_tiles and (K - 1) * dilation below 2^31, as
+  // in every layer short of billions of outputs): a tile's row, channel and group by
+  // multiplications, where 64-bit divisions would take most of a small layer's instructions.
+  bool narrow = false;
+  detail::FastDivmod by_row_tiles, by_out_channels, by_out_per_group;  // valid when narrow
+  detail::FastDivmod by_kernel_size;  // the weight cache's index (below kDirectMaxWeights)
   int32_t slices = 1;            // a power of two; slices x stride <= kMaxStagedStride if > 1
   int32_t lane_bits = 0;         // log2(kThreads / slices)
   int32_t tile_steps = 0;        // steps of kThreads / slices values of m a tile
@@ -78,6 +84,10 @@ struct DirectSharedLayout {
   }
 };
 
+// log2 of a tile's threads (a power of two).
+template <class Tile>
+inline constexpr int kLog2Threads = __builtin_ctz(static_cast<unsigned>(Tile::kThreads));
+
 template <class T, class Tile, int kKernelSize, bool kSliced>
 __global__ void __launch_bounds__(Tile::kThreads)
     direct_kernel(const __grid_constant__ DirectParams<T> params) {
@@ -100,14 +110,20 @@ __global__ void __launch_bounds__(Tile::kThreads)
   const int lane = kSliced ? thread & (lanes - 1) : thread;
   const int slice = kSliced ? thread >> params.lane_bits : 0;
   const int tile_steps = kSliced ? params.tile_steps : Tile::kPositionsPerThread;
-  // This slice's input channels: [channel_begin, channel_begin + channel_count).
-  const int64_t channel_begin = slice * in_per_group / slices;
-  const int64_t channel_count = (slice + 1) * in_per_group / slices - channel_begin;
+  // This slice's input channels: [channel_begin, channel_begin + channel_count). slices is a
+  // power of two, kThreads / lanes.
+  const int slice_bits = kSliced ? kLog2Threads<Tile> - params.lane_bits : 0;
+  const int64_t channel_begin = (slice * in_per_group) >> slice_bits;
+  const int64_t channel_count = (((slice + 1) * in_per_group) >> slice_bits) - channel_begin;
   const bool staged = geometry.stride <= kMaxStagedStride;
   if (staged) {
     for (int64_t k = thread; k < kernel_size; k += Tile::kThreads) {
-      taps[k] = {static_cast<int32_t>((k * geometry.dilation) % geometry.stride),
-                 static_cast<int32_t>((k * geometry.dilation) / geometry.stride)};
+      const int64_t reach = k * geometry.dilation;
+      // The stride is at most kMaxStagedStride here: by_stride is valid.
+      const int64_t offset = params.narrow ? params.by_stride.quotient(static_cast<int32_t>(reach))
+                                           : reach / geometry.stride;
+      taps[k] = {static_cast<int32_t>(reach - offset * geometry.stride),
+                 static_cast<int32_t>(offset)};
     }
   }
 
@@ -117,20 +133,30 @@ __global__ void __launch_bounds__(Tile::kThreads)
                                : params.total_tiles;
   int64_t cached_channel = -1;
   for (int64_t tile = first_tile; tile < end_tile; ++tile) {
-    const int64_t row = tile / params.row_tiles;  // n * out_channels + channel
+    int64_t row, n, group;  // row = n * out_channels + channel
+    if (params.narrow) {
+      row = params.by_row_tiles.quotient(static_cast<int32_t>(tile));
+      n = params.by_out_channels.quotient(static_cast<int32_t>(row));
+    } else {
+      row = tile / params.row_tiles;
+      n = row / params.out_channels;
+    }
     const int64_t row_tile = tile - row * params.row_tiles;
-    const int64_t channel = row % params.out_channels;
-    const int64_t n = row / params.out_channels;
-    const int64_t group = channel / params.out_per_group;
+    const int64_t channel = row - n * params.out_channels;
+    if (params.narrow) {
+      group = params.by_out_per_group.quotient(static_cast<int32_t>(channel));
+    } else {
+      group = channel / params.out_per_group;
+    }
     const int64_t co = channel - group * params.out_per_group;
 
     if (channel != cached_channel) {  // uniform across the block
       __syncthreads();                // the previous channel's weights are no longer read
       const T* w_channel =
           params.w + (group * in_per_group * params.out_per_group + co) * kernel_size;
-      for (int64_t i = thread; i < in_per_group * kernel_size; i += Tile::kThreads) {
-        const int64_t ci = i / kernel_size;
-        const int64_t k = i - ci * kernel_size;
+      for (int i = thread; i < in_per_group * kernel_size; i += Tile::kThreads) {
+        const int ci = params.by_kernel_size.quotient(i);
+        const int k = i - ci * static_cast<int>(kernel_size);
         weights[i] =
             detail::load_as_accumulator(w_channel + ci * params.out_per_group * kernel_size + k);
       }
