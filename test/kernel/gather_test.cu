@@ -1329,6 +1329,13 @@ TEMPLATE_TEST_CASE("gather: window kernel tiles, strides and windows", "[gather]
     {"3 channels a group, multiplier", 3, 12, 40, 10,   777,    5,  2, 4, 1,    4},
     {"3 channels a group, stride 1", 2,  9,    3,  5,  1000,    1,  2, 0, 2,    3},
     {"length 1",                   4,    7,    7,  5,     1,    3,  0, 2, 1,    7},
+    // More tiles than 16 blocks a multiprocessor take (up to about 100 and 200 multiprocessors):
+    // each block's run of tiles goes along a row, into the next row, channel, group and batch
+    // entry, and keeps or reloads its weights on the way.
+    {"runs of tiles along rows",   1, 1100, 1100,  8,  2500,    4,  2, 0, 1, 1100},
+    {"runs of rows, 2 a group",    4, 3000, 3000,  4,    50,    2,  1, 1, 1, 1500},
+    {"runs of rows, 3 a group",    2, 3000, 4000,  6,    30,    3,  1, 0, 1, 1000},
+    {"runs of rows, multiplier 2", 3, 1500, 3000,  5,    40,    2,  2, 1, 1, 1500},
   };
   // clang-format on
   for (const Shape& shape : shapes) {
