@@ -405,3 +405,26 @@ TEST_CASE("dispatch: the direct kernel's channel slices", "[dispatch]") {
     }
   }
 }
+
+// The direct kernel stages its partial outputs (and may slice) only where its tap table's 32-bit
+// input offsets hold every tap's: a stride-1 layer whose taps span 2^31 inputs stores directly.
+TEST_CASE("dispatch: where the direct kernel stages its outputs", "[dispatch]") {
+  auto geometry = [](int64_t kernel_size, int64_t stride, int64_t dilation, int64_t in_length) {
+    Problem p;
+    p.batch = p.in_channels = p.out_channels = 1;
+    p.kernel_size = kernel_size;
+    p.stride = stride;
+    p.dilation = dilation;
+    p.in_length = in_length;
+    REQUIRE(convt1d::validate(p) == Status::kSuccess);
+    CHECK(detail::uses_direct_kernel(p));
+    return detail::PhaseGeometry::from(p);
+  };
+  CHECK(detail::direct_stages(geometry(3, 1, 1, 100)));
+  CHECK(detail::direct_stages(geometry(3, convt1d::kernel::kMaxStagedStride, 1, 100)));
+  CHECK_FALSE(detail::direct_stages(geometry(3, convt1d::kernel::kMaxStagedStride + 1, 1, 100)));
+  const int64_t far = int64_t{1} << 31;  // one past INT32_MAX
+  CHECK(detail::direct_stages(geometry(2, 1, far - 1, far + 1)));
+  CHECK_FALSE(detail::direct_stages(geometry(2, 1, far, far + 1)));
+  CHECK(detail::direct_stages(geometry(2, 2, far, far + 1)));  // offset far / 2
+}

@@ -1048,6 +1048,14 @@ Status launch_mma(const kernel::ConvParams<T>& conv, const WeightLayout& weights
 // The direct kernel's blocks that a launch split into slices may have per multiprocessor.
 inline constexpr int64_t kDirectSliceBlocks = 4;
 
+// Whether the direct kernel stages its partial outputs in shared memory (kernel/direct_kernel.cuh):
+// strides up to kernel::kMaxStagedStride, with every tap's input offset (K - 1) * dilation /
+// stride within its tap table's 32 bits.
+constexpr bool direct_stages(const PhaseGeometry& geometry) {
+  return geometry.stride <= kernel::kMaxStagedStride &&
+         (geometry.kernel_size - 1) * geometry.dilation / geometry.stride <= INT32_MAX;
+}
+
 // Slices of the direct kernel's blocks (kernel/direct_kernel.cuh) for `rows` output rows of
 // `m_count` values of m each, at `stride`, summing `in_per_group` input channels: one where the
 // tiles of one slice fill the GPU; layers too small for that take twice the slices, with half
@@ -1078,8 +1086,11 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   params.first_m = -floor_div(geometry.stride - 1 - geometry.padding, geometry.stride);
   const int64_t last_m = floor_div(conv.out_length - 1 + geometry.padding, geometry.stride);
   params.m_count = last_m - params.first_m + 1;
-  params.slices = direct_slices(conv.batch * conv.out_channels, params.m_count, conv.in_per_group,
-                                geometry.stride, multiprocessors);
+  params.staged = direct_stages(geometry);
+  params.slices = params.staged ? direct_slices(conv.batch * conv.out_channels, params.m_count,
+                                                conv.in_per_group, geometry.stride,
+                                                multiprocessors)
+                                : 1;
   const int lanes = Direct::kThreads / params.slices;
   while ((1 << params.lane_bits) < lanes) ++params.lane_bits;
   params.tile_steps = params.slices == 1 ? Direct::kPositionsPerThread : 1;
@@ -1092,9 +1103,7 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   const int64_t blocks = params.total_tiles < max_blocks ? params.total_tiles : max_blocks;
   params.tiles_per_block = (params.total_tiles + blocks - 1) / blocks;
   params.max_tap_offset = (geometry.kernel_size - 1) * geometry.dilation / geometry.stride;
-  if (geometry.stride <= kernel::kMaxStagedStride) {
-    params.by_stride = FastDivmod::make(static_cast<int32_t>(geometry.stride));
-  }
+  if (params.staged) params.by_stride = FastDivmod::make(static_cast<int32_t>(geometry.stride));
   params.narrow = params.total_tiles <= INT32_MAX &&
                   (geometry.kernel_size - 1) * geometry.dilation <= INT32_MAX;
   if (params.narrow) {  // then row_tiles, out_channels and out_per_group are below 2^31 too

@@ -20,15 +20,18 @@
 // accumulator type (the weight cache); the (r_k, q_k) table of the taps; and the partial outputs
 // of one step, lanes values of m x stride phases per slice, laid out by (slice, r, m) for the
 // accumulation and read back by j so that they leave in contiguous, coalesced stores (slices x
-// stride at most kMaxStagedStride rows). Strides above kMaxStagedStride skip the staging (and
-// run one slice): each thread computes its outputs one phase at a time and stores them
-// directly.
+// stride at most kMaxStagedStride rows). Strides above kMaxStagedStride, and taps whose input
+// offsets q_k pass 2^31 (the table's 32 bits), skip the staging (and run one slice):
+// detail::direct_stages(). Each thread then computes its outputs one phase at a time and stores
+// them directly.
 //
 // kKernelSize > 0 fixes the kernel size at compile time, which unrolls the tap loop; 0 reads it
 // from the parameters.
 #pragma once
 
 #include <cstdint>
+
+#include <cuda/std/bit>
 
 #include "../detail/element.cuh"
 #include "../detail/fast_divmod.hpp"
@@ -54,10 +57,11 @@ struct DirectParams : ConvParams<T> {
   int64_t total_tiles = 0;      // batch x out_channels x row_tiles
   int64_t tiles_per_block = 0;  // each block takes a contiguous run of tiles
   int64_t max_tap_offset = 0;   // q of the last tap: (K - 1) * dilation / stride
-  detail::FastDivmod by_stride;  // valid when the stride is at most kMaxStagedStride
+  bool staged = false;  // partial outputs staged in shared memory (detail::direct_stages())
+  detail::FastDivmod by_stride;  // valid when staged
   // Tile and tap numbers in 32 bits (narrow: total_tiles and (K - 1) * dilation below 2^31, as
   // in every layer short of billions of outputs): a tile's row, channel and group by
-  // multiplications, where 64-bit divisions would take most of a small layer's instructions.
+  // multiplications rather than 64-bit divisions (a fifth of a small layer's instructions).
   bool narrow = false;
   detail::FastDivmod by_row_tiles, by_out_channels, by_out_per_group;  // valid when narrow
   detail::FastDivmod by_kernel_size;  // the weight cache's index (below kDirectMaxWeights)
@@ -86,7 +90,7 @@ struct DirectSharedLayout {
 
 // log2 of a tile's threads (a power of two).
 template <class Tile>
-inline constexpr int kLog2Threads = __builtin_ctz(static_cast<unsigned>(Tile::kThreads));
+inline constexpr int kLog2Threads = cuda::std::countr_zero(static_cast<unsigned>(Tile::kThreads));
 
 template <class T, class Tile, int kKernelSize, bool kSliced>
 __global__ void __launch_bounds__(Tile::kThreads)
@@ -115,11 +119,13 @@ __global__ void __launch_bounds__(Tile::kThreads)
   const int slice_bits = kSliced ? kLog2Threads<Tile> - params.lane_bits : 0;
   const int64_t channel_begin = (slice * in_per_group) >> slice_bits;
   const int64_t channel_count = (((slice + 1) * in_per_group) >> slice_bits) - channel_begin;
-  const bool staged = geometry.stride <= kMaxStagedStride;
+  static_assert(cuda::std::has_single_bit(static_cast<unsigned>(Tile::kThreads)),
+                "slices of a power-of-two block");
+  const bool staged = params.staged;
   if (staged) {
     for (int64_t k = thread; k < kernel_size; k += Tile::kThreads) {
       const int64_t reach = k * geometry.dilation;
-      // The stride is at most kMaxStagedStride here: by_stride is valid.
+      // Staged: by_stride is valid, and every offset fits the table's 32 bits.
       const int64_t offset = params.narrow ? params.by_stride.quotient(static_cast<int32_t>(reach))
                                            : reach / geometry.stride;
       taps[k] = {static_cast<int32_t>(reach - offset * geometry.stride),
