@@ -1,6 +1,8 @@
 // Tile shapes of the convt1d kernels, as types. Host and device.
 #pragma once
 
+#include <cuda/std/bit>
+
 namespace convt1d {
 
 // The phase-GEMM kernel: a block computes a tile of kBlockChannels output channels x
@@ -77,14 +79,18 @@ struct MmaTile {
 
 // The direct kernel, for few channels per group (many-to-few channel layers): a block covers
 // kBlockPositions consecutive positions m of every phase of one output row; each thread
-// kPositionsPerThread of them, kThreads apart.
+// kPositionsPerThread of them, kThreads apart. Its threads split into slices of a power of two
+// (kernel/direct_kernel.cuh), so kThreads is one too: 2^kThreadBits.
 template <int Threads, int PositionsPerThread>
 struct DirectTile {
   static constexpr int kThreads = Threads;
+  static constexpr int kThreadBits = cuda::std::countr_zero(static_cast<unsigned>(Threads));
   static constexpr int kPositionsPerThread = PositionsPerThread;
   static constexpr int kBlockPositions = Threads * PositionsPerThread;
   static_assert(Threads % 32 == 0 && Threads <= 1024, "whole warps, at most 1024 threads");
   static_assert(PositionsPerThread >= 1, "a thread computes at least one position");
+  static_assert(cuda::std::has_single_bit(static_cast<unsigned>(Threads)),
+                "slices of a power-of-two block");
 };
 
 // The window kernel, for one to three input channels per group: kThreads threads, each

@@ -31,8 +31,6 @@
 
 #include <cstdint>
 
-#include <cuda/std/bit>
-
 #include "../detail/element.cuh"
 #include "../detail/fast_divmod.hpp"
 #include "../tile_config.hpp"
@@ -88,10 +86,6 @@ struct DirectSharedLayout {
   }
 };
 
-// log2 of a tile's threads (a power of two).
-template <class Tile>
-inline constexpr int kLog2Threads = cuda::std::countr_zero(static_cast<unsigned>(Tile::kThreads));
-
 template <class T, class Tile, int kKernelSize, bool kSliced>
 __global__ void __launch_bounds__(Tile::kThreads)
     direct_kernel(const __grid_constant__ DirectParams<T> params) {
@@ -116,11 +110,9 @@ __global__ void __launch_bounds__(Tile::kThreads)
   const int tile_steps = kSliced ? params.tile_steps : Tile::kPositionsPerThread;
   // This slice's input channels: [channel_begin, channel_begin + channel_count). slices is a
   // power of two, kThreads / lanes.
-  const int slice_bits = kSliced ? kLog2Threads<Tile> - params.lane_bits : 0;
+  const int slice_bits = kSliced ? Tile::kThreadBits - params.lane_bits : 0;
   const int64_t channel_begin = (slice * in_per_group) >> slice_bits;
   const int64_t channel_count = (((slice + 1) * in_per_group) >> slice_bits) - channel_begin;
-  static_assert(cuda::std::has_single_bit(static_cast<unsigned>(Tile::kThreads)),
-                "slices of a power-of-two block");
   const bool staged = params.staged;
   if (staged) {
     for (int64_t k = thread; k < kernel_size; k += Tile::kThreads) {
