@@ -1048,6 +1048,23 @@ Status launch_mma(const kernel::ConvParams<T>& conv, const WeightLayout& weights
 // The direct kernel's blocks that a launch split into slices may have per multiprocessor.
 inline constexpr int64_t kDirectSliceBlocks = 4;
 
+// The grid of the window and direct kernels, whose blocks each take a contiguous run of tiles:
+// enough blocks for several waves of full occupancy (16 a multiprocessor, or one a tile where
+// there are fewer), each taking tiles_per_block tiles (the last block the rest).
+struct TileRuns {
+  int64_t tiles_per_block = 0;
+  int64_t blocks = 0;
+
+  static constexpr TileRuns of(int64_t total_tiles, int multiprocessors) {
+    const int64_t max_blocks = 16 * static_cast<int64_t>(multiprocessors);
+    const int64_t spread = total_tiles < max_blocks ? total_tiles : max_blocks;
+    TileRuns runs;
+    runs.tiles_per_block = (total_tiles + spread - 1) / spread;
+    runs.blocks = (total_tiles + runs.tiles_per_block - 1) / runs.tiles_per_block;
+    return runs;
+  }
+};
+
 // Whether the direct kernel stages its partial outputs in shared memory (kernel/direct_kernel.cuh):
 // strides up to kernel::kMaxStagedStride, with every tap's input offset (K - 1) * dilation /
 // stride within its tap table's 32 bits.
@@ -1097,11 +1114,9 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   const int64_t tile_positions = static_cast<int64_t>(params.tile_steps) * lanes;
   params.row_tiles = (params.m_count + tile_positions - 1) / tile_positions;
   params.total_tiles = conv.batch * conv.out_channels * params.row_tiles;
-  // Enough blocks for several waves of full occupancy; each takes a contiguous run of tiles, so
-  // consecutive tiles of a block mostly share one output channel and its cached weights.
-  const int64_t max_blocks = 16 * static_cast<int64_t>(multiprocessors);
-  const int64_t blocks = params.total_tiles < max_blocks ? params.total_tiles : max_blocks;
-  params.tiles_per_block = (params.total_tiles + blocks - 1) / blocks;
+  // Consecutive tiles of a block mostly share one output channel and its cached weights.
+  const TileRuns runs = TileRuns::of(params.total_tiles, multiprocessors);
+  params.tiles_per_block = runs.tiles_per_block;
   params.max_tap_offset = (geometry.kernel_size - 1) * geometry.dilation / geometry.stride;
   if (params.staged) params.by_stride = FastDivmod::make(static_cast<int32_t>(geometry.stride));
   params.narrow = params.total_tiles <= INT32_MAX &&
@@ -1122,8 +1137,7 @@ Status launch_direct(const kernel::ConvParams<T>& conv, int multiprocessors,
   if (Status status = allow_shared_memory(kernel, shared_bytes); status != Status::kSuccess) {
     return status;
   }
-  const int64_t grid = (params.total_tiles + params.tiles_per_block - 1) / params.tiles_per_block;
-  kernel<<<grid_for(grid), Direct::kThreads, shared_bytes, stream>>>(params);
+  kernel<<<grid_for(runs.blocks), Direct::kThreads, shared_bytes, stream>>>(params);
   return last_launch_status();
 }
 
@@ -1153,10 +1167,8 @@ Status launch_window(const kernel::ConvParams<T>& conv, int multiprocessors,
   params.tile_outputs = static_cast<int32_t>(steps * params.positions);
   params.row_tiles = (conv.out_length + params.tile_outputs - 1) / params.tile_outputs;
   params.total_tiles = rows * params.row_tiles;
-  // Enough blocks for several waves of full occupancy; each takes a contiguous run of tiles.
-  const int64_t max_blocks = 16 * static_cast<int64_t>(multiprocessors);
-  const int64_t blocks = params.total_tiles < max_blocks ? params.total_tiles : max_blocks;
-  params.tiles_per_block = (params.total_tiles + blocks - 1) / blocks;
+  const TileRuns runs = TileRuns::of(params.total_tiles, multiprocessors);
+  params.tiles_per_block = runs.tiles_per_block;
   params.reach = static_cast<int32_t>((geometry.kernel_size - 1) * geometry.dilation);
   params.first_window = floor_div(geometry.padding - params.reach, stride);
   params.first_rest =
@@ -1164,9 +1176,8 @@ Status launch_window(const kernel::ConvParams<T>& conv, int multiprocessors,
   params.window = static_cast<int32_t>(window_inputs(geometry, params.tile_outputs));
   const size_t shared_bytes = kernel::WindowSharedLayout<accumulator_t<T>>::bytes(
       params.window, kChannels, geometry.kernel_size);
-  const int64_t grid = (params.total_tiles + params.tiles_per_block - 1) / params.tiles_per_block;
   kernel::window_kernel<T, Window, kChannels, kRegisterTaps>
-      <<<grid_for(grid), Window::kThreads, shared_bytes, stream>>>(params);
+      <<<grid_for(runs.blocks), Window::kThreads, shared_bytes, stream>>>(params);
   return last_launch_status();
 }
 
