@@ -428,3 +428,73 @@ TEST_CASE("dispatch: where the direct kernel stages its outputs", "[dispatch]") 
   CHECK_FALSE(detail::direct_stages(geometry(2, 1, far, far + 1)));
   CHECK(detail::direct_stages(geometry(2, 2, far, far + 1)));  // offset far / 2
 }
+
+// A split reduction's parts (SplitParts) cover every stage of input channels once, none empty,
+// at most as many parts as asked; exact float layers on 64 x 64 tiles split in two from
+// kSplitReduction multiply-adds an output, and nothing else splits.
+TEST_CASE("dispatch: split reductions", "[dispatch]") {
+  using detail::SplitParts;
+  for (int64_t channels = 1; channels <= 600; ++channels) {
+    for (const int64_t chunk : {8, 16}) {
+      for (int splits = 1; splits <= detail::kMaxSplits; ++splits) {
+        INFO(channels << " channels in chunks of " << chunk << ", " << splits << " parts asked");
+        const SplitParts parts = SplitParts::of(channels, chunk, splits);
+        const int64_t stages = (channels + chunk - 1) / chunk;
+        REQUIRE(parts.parts >= 1);
+        REQUIRE(parts.parts <= splits);
+        REQUIRE(parts.chunks >= 1);
+        REQUIRE(parts.chunks * parts.parts >= stages);          // every stage in a part
+        REQUIRE(parts.chunks * (parts.parts - 1) < stages);     // the last part not empty
+        if (stages >= splits) REQUIRE(parts.parts >= (splits + 1) / 2);
+      }
+    }
+  }
+  auto layer = [](int64_t batch, int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                  int64_t in_length, int64_t stride) {
+    Problem p;
+    p.batch = batch;
+    p.in_channels = in_channels;
+    p.out_channels = out_channels;
+    p.kernel_size = kernel_size;
+    p.in_length = in_length;
+    p.stride = stride;
+    p.padding = (kernel_size - stride) / 2;
+    return p;
+  };
+  struct Case {
+    const char* what;
+    Problem problem;
+    int splits;  // exact float, on the tile select_config() picks for 132 multiprocessors
+  };
+  const Case cases[] = {
+      {"HiFi-GAN's first layer (512 x 2 taps)", layer(1, 512, 256, 16, 862, 8), 2},
+      {"DAC's first layer (1536 x 2 taps)", layer(1, 1536, 768, 16, 862, 8), 2},
+      {"a batch of 16 short chunks", layer(16, 512, 256, 16, 32, 8), 2},
+      {"HiFi-GAN's second layer (256 x 2 taps)", layer(1, 256, 128, 16, 6896, 8), 1},
+      {"1024 channels, K 3, stride 1", layer(1, 1024, 1024, 3, 1000, 1), 2},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    REQUIRE(convt1d::validate(c.problem) == Status::kSuccess);
+    for (const bool packed : {false, true}) {
+      const KernelChoice choice =
+          detail::select_config<float>(c.problem, 132, MathMode::kExact, packed);
+      const int splits = detail::gemm_splits<float>(c.problem, MathMode::kExact, choice);
+      CHECK(splits == (choice == KernelChoice::kGemmSquare ? c.splits : 1));
+      for (const MathMode math : {MathMode::kTF32, MathMode::k3xTF32}) {
+        CHECK(detail::gemm_splits<float>(c.problem, math, choice) == 1);
+      }
+      CHECK(detail::gemm_splits<double>(c.problem, MathMode::kExact, choice) == 1);
+    }
+  }
+  // The rule's bound: 64 input channels of 16 taps a phase split, one channel fewer does not.
+  CHECK(detail::gemm_splits<float>(layer(1, 64, 64, 16, 1000, 1), MathMode::kExact,
+                                   KernelChoice::kGemmSquare) == 2);
+  CHECK(detail::gemm_splits<float>(layer(1, 63, 64, 16, 1000, 1), MathMode::kExact,
+                                   KernelChoice::kGemmSquare) == 1);
+  for (const KernelChoice other : {KernelChoice::kGemmMedium, KernelChoice::kGemmNarrow,
+                                   KernelChoice::kGemmShort, KernelChoice::kMmaShort}) {
+    CHECK(detail::gemm_splits<float>(layer(1, 1536, 768, 16, 862, 8), MathMode::kExact, other) ==
+          1);
+  }
+}

@@ -549,24 +549,29 @@ TEST_CASE("gather: quick random sweep, TF32 and 3xTF32", "[gather][sweep][tf32][
 // untested on the edges below.
 
 // One phase-GEMM instantiation, whatever select_config() would choose; with a workspace, it
-// reads the weights packed there (whether or not workspace_size() asks for one).
-template <class T, class Math>
+// reads the weights packed there (whether or not workspace_size() asks for one). kSplits above
+// 1: each tile's reduction split into up to that many parts (detail::launch_split_gemm()).
+template <class T, class Math, int kSplits = 1>
 Status launch_gemm_directly(const Problem& p, const T* x, const T* w, const T* bias, T* y,
                             cudaStream_t stream, const convt1d::Options& options) {
   namespace detail = convt1d::detail;
   auto conv = convt1d::kernel::ConvParams<T>::from(p, x, w, bias, y);
+  auto launch = [&](const detail::WeightLayout& layout) {
+    if constexpr (kSplits > 1) {
+      return detail::launch_split_gemm<T, Math>(conv, layout, kSplits, stream);
+    } else {
+      return detail::launch_gemm<T, Math>(conv, layout, stream);
+    }
+  };
   if (options.workspace == nullptr) {
-    return detail::launch_gemm<T, Math>(
-        conv,
-        detail::pytorch_weight_layout(conv.in_per_group, conv.out_per_group, conv.kernel_size,
-                                      conv.geometry),
-        stream);
+    return launch(detail::pytorch_weight_layout(conv.in_per_group, conv.out_per_group,
+                                                conv.kernel_size, conv.geometry));
   }
   if (const Status status = detail::pack_weights(p, w, options.workspace, stream, conv.w);
       status != Status::kSuccess) {
     return status;
   }
-  return detail::launch_gemm<T, Math>(conv, detail::PackedShape::from(p).layout(), stream);
+  return launch(detail::PackedShape::from(p).layout());
 }
 
 // Workspace bytes for launch_gemm_directly(): the packed weights of any GEMM problem.
@@ -603,6 +608,8 @@ constexpr Shape kTileEdgeShapes[] = {
     {"strided_batch", 7,  32,   64, 16,    9,  8, 4, 0, 1, 1},
     {"grouped_batch", 3,  24,   48,  5,   37,  2, 1, 1, 1, 3},
     {"uneven_batch",  6,  24,   40,  5,   10,  4, 1, 0, 2, 1},
+    // A reduction of 9 stages of 16 input channels (17 of 8), split into parts of 1 to 5.
+    {"long_reduction", 2, 136,  40,  6,   50,  3, 1, 0, 1, 1},
     {"stride7",       1,  40,   72, 14,   90,  7, 3, 2, 1, 1},
     {"stride20",      1,  24,   32, 40,   30, 20, 7, 3, 1, 1},
 };
@@ -610,7 +617,31 @@ constexpr Shape kTileEdgeShapes[] = {
 static_assert(kTileEdgeShapes[std::size(kTileEdgeShapes) - 1].stride > convt1d::kernel::kPhaseTable,
               "the last shape has phases past the table");
 
-template <class T, class... Maths>
+bool clusters_compiled();
+
+// Where this build's device code has clusters, the GPU holds clusters of `parts` blocks of
+// Math's split kernel for p, so that the split checks do split rather than fall back to the
+// plain launch.
+template <class T, class Math>
+void require_split_clusters(const Problem& p, int parts) {
+  namespace detail = convt1d::detail;
+  if (parts < 2 || !clusters_compiled()) return;
+  const detail::GemmTiling tiling = detail::gemm_tiling<Math>(
+      p.batch, p.groups, p.out_channels / p.groups, detail::PhaseGeometry::from(p));
+  auto* const kernel = tiling.straddles ? convt1d::kernel::gemm_kernel<T, Math, true, true>
+                                        : convt1d::kernel::gemm_kernel<T, Math, false, true>;
+  constexpr size_t kSharedBytes = convt1d::kernel::gemm_shared_bytes<Math>();
+  REQUIRE(detail::allow_shared_memory(kernel, kSharedBytes) == Status::kSuccess);
+  std::atomic<int> unremembered[detail::kRememberedDevices] = {};
+  int clusters = 0;
+  REQUIRE(detail::resident_clusters(kernel, Math::kThreads, kSharedBytes, parts, unremembered,
+                                    clusters) == Status::kSuccess);
+  REQUIRE(clusters > 0);
+}
+
+// kSplits above 1: the tiles' reductions split into up to kSplits parts (fewer where a group
+// has fewer stages of input channels: one part, on some shapes, is the plain launch).
+template <class T, int kSplits, class... Maths>
 void check_every_tile(MathMode math) {
   for (size_t index = 0; index < std::size(kTileEdgeShapes); ++index) {
     const Problem problem = kTileEdgeShapes[index].problem();
@@ -623,14 +654,20 @@ void check_every_tile(MathMode math) {
       host.workspace_bytes = workspace_bytes;
       auto check = [&](auto tag, auto launcher) {
         using Math = typename decltype(tag)::type;
+        const int parts = convt1d::detail::SplitParts::of(problem.in_channels / problem.groups,
+                                                          Math::kReductionWords * Math::kPack,
+                                                          kSplits)
+                              .parts;
         INFO(type_name<T>() << " (" << math_name(math) << "), tile " << Math::kBlockChannels
                             << " x " << Math::kBlockPositions << " on " << Math::kThreads
                             << " threads, " << (workspace_bytes > 0 ? "packed" : "PyTorch's")
-                            << " weights: " << kTileEdgeShapes[index].name << ", "
+                            << " weights, reduction in " << parts
+                            << " parts: " << kTileEdgeShapes[index].name << ", "
                             << describe(host.problem));
+        if constexpr (kSplits > 1) require_split_clusters<T, Math>(problem, parts);
         run_and_check(host, {}, nullptr, launcher);
       };
-      (check(cuda::std::type_identity<Maths>{}, &launch_gemm_directly<T, Maths>), ...);
+      (check(cuda::std::type_identity<Maths>{}, &launch_gemm_directly<T, Maths, kSplits>), ...);
     }
   }
 }
@@ -874,35 +911,51 @@ TEST_CASE("gather: every phase-GEMM tile shape and math policy", "[gather][tiles
   // No instantiated FMA tile stores its accumulators where they lie (GemmTile's StagedEpilogue
   // false, store_tile()); this one keeps that path checked.
   using Unstaged = convt1d::GemmTile<128, 128, 8, 8, 8, 2, false>;
-  check_every_tile<float, SimtMath<float, detail::GemmMedium>, SimtMath<float, detail::GemmSquare>,
-                   SimtMath<float, detail::GemmNarrow>, SimtMath<float, detail::GemmShort>,
-                   SimtMath<float, Unstaged>>(MathMode::kExact);
-  check_every_tile<double, SimtMath<double, detail::GemmMedium>,
+  check_every_tile<float, 1, SimtMath<float, detail::GemmMedium>,
+                   SimtMath<float, detail::GemmSquare>, SimtMath<float, detail::GemmNarrow>,
+                   SimtMath<float, detail::GemmShort>, SimtMath<float, Unstaged>>(MathMode::kExact);
+  check_every_tile<double, 1, SimtMath<double, detail::GemmMedium>,
                    SimtMath<double, detail::GemmSquare>, SimtMath<double, detail::GemmNarrow>,
                    SimtMath<double, detail::GemmShort>, SimtMath<double, Unstaged>>(
       MathMode::kExact);
   using convt1d::warp::Tf32Mma;
   using convt1d::warp::Tf32x3Mma;
-  check_every_tile<float, MmaMath<float, detail::MmaLarge, Tf32Mma>,
+  check_every_tile<float, 1, MmaMath<float, detail::MmaLarge, Tf32Mma>,
                    MmaMath<float, detail::MmaMedium, Tf32Mma>,
                    MmaMath<float, detail::MmaShort, Tf32Mma>,
                    MmaMath<float, detail::MmaNarrow, Tf32Mma>,
                    MmaMath<float, detail::MmaWide, Tf32Mma>>(MathMode::kTF32);
-  check_every_tile<float, MmaMath<float, detail::MmaMedium, Tf32x3Mma>,
+  check_every_tile<float, 1, MmaMath<float, detail::MmaMedium, Tf32x3Mma>,
                    MmaMath<float, detail::MmaShort, Tf32x3Mma>,
                    MmaMath<float, detail::MmaNarrow, Tf32x3Mma>>(MathMode::k3xTF32);
   using Half = convt1d::warp::Half16Mma<__half>;
-  check_every_tile<__half, MmaMath<__half, detail::MmaLarge, Half>,
+  check_every_tile<__half, 1, MmaMath<__half, detail::MmaLarge, Half>,
                    MmaMath<__half, detail::MmaMedium, Half>,
                    MmaMath<__half, detail::MmaShort, Half>,
                    MmaMath<__half, detail::MmaNarrow, Half>,
                    MmaMath<__half, detail::MmaWide, Half>>(MathMode::kExact);
   using Bf16 = convt1d::warp::Half16Mma<__nv_bfloat16>;
-  check_every_tile<__nv_bfloat16, MmaMath<__nv_bfloat16, detail::MmaLarge, Bf16>,
+  check_every_tile<__nv_bfloat16, 1, MmaMath<__nv_bfloat16, detail::MmaLarge, Bf16>,
                    MmaMath<__nv_bfloat16, detail::MmaMedium, Bf16>,
                    MmaMath<__nv_bfloat16, detail::MmaShort, Bf16>,
                    MmaMath<__nv_bfloat16, detail::MmaNarrow, Bf16>,
                    MmaMath<__nv_bfloat16, detail::MmaWide, Bf16>>(MathMode::kExact);
+}
+
+// The exact float tiles with their reductions split over clusters (detail::launch_split_gemm()):
+// into 2, 3 and up to 8 parts, fewer where the shape has fewer stages (the last part shorter
+// where they do not divide).
+TEST_CASE("gather: every phase-GEMM tile shape with split reductions", "[gather][tiles][split]") {
+  namespace detail = convt1d::detail;
+  using convt1d::block::SimtMath;
+  check_every_tile<float, 2, SimtMath<float, detail::GemmMedium>,
+                   SimtMath<float, detail::GemmSquare>, SimtMath<float, detail::GemmNarrow>,
+                   SimtMath<float, detail::GemmShort>>(MathMode::kExact);
+  check_every_tile<float, 3, SimtMath<float, detail::GemmSquare>,
+                   SimtMath<float, detail::GemmNarrow>>(MathMode::kExact);
+  check_every_tile<float, detail::kMaxSplits, SimtMath<float, detail::GemmMedium>,
+                   SimtMath<float, detail::GemmSquare>, SimtMath<float, detail::GemmNarrow>,
+                   SimtMath<float, detail::GemmShort>>(MathMode::kExact);
 }
 
 // Every public shape once, in float, at full size: the batch of kb64, kb74 and kb79 is NOT

@@ -440,6 +440,46 @@ constexpr KernelChoice select_config(const Problem& p, int multiprocessors, Math
   return cheapest(candidates);
 }
 
+// The most parts a split reduction takes (blocks of a cluster): the portable cluster size.
+inline constexpr int kMaxSplits = 8;
+
+// Chunks of `chunk` input channels (a stage's) in each of at most `splits` parts of a reduction
+// over `channels`, and the parts that makes (none empty).
+struct SplitParts {
+  int64_t chunks = 0;
+  int parts = 1;
+  static constexpr SplitParts of(int64_t channels, int64_t chunk, int splits) {
+    const int64_t total = (channels + chunk - 1) / chunk;
+    SplitParts split;
+    split.chunks = (total + splits - 1) / splits;
+    split.parts = static_cast<int>((total + split.chunks - 1) / split.chunks);
+    return split;
+  }
+};
+
+// The least multiply-adds an output sums (input channels of a group x taps of a phase) from
+// which exact float layers on 64 x 64 tiles split each tile's reduction in two, over clusters
+// of two blocks (launch_split_gemm()). Measured on an H200 (docs/tuning.md, T22), public calls:
+// from 1024, 3-6% faster on five of seven layers (HiFi-GAN's first 0.139 -> 0.130 ms, DAC's
+// 0.992 -> 0.946), 3% slower on two (EnCodec's first, HiFi-GAN's on a batch of 4 chunks); the
+// tile alone at 512 and 256 lost 6-23%; three parts and more were slower than two on every
+// layer timed.
+inline constexpr int64_t kSplitReduction = 1024;
+
+// The parts that select_config()'s `choice` splits each tile's reduction into (1: not split).
+template <class T>
+constexpr int gemm_splits(const Problem& p, MathMode math, KernelChoice choice) {
+  if (!cuda::std::is_same_v<T, float> || math != MathMode::kExact ||
+      choice != KernelChoice::kGemmSquare) {
+    return 1;
+  }
+  const PhaseGeometry geometry = PhaseGeometry::from(p);
+  const int64_t taps = (geometry.kernel_size - 1) / geometry.tap_step + 1;  // phase of tap 0
+  const int64_t in_per_group = p.in_channels / p.groups;
+  if (in_per_group * taps < kSplitReduction) return 1;
+  return SplitParts::of(in_per_group, GemmSquare::kBlockReduction, 2).parts;
+}
+
 // Blocks to launch for `tiles` tiles; each kernel loops over the tiles beyond the grid.
 inline unsigned int grid_for(int64_t tiles) {
   constexpr int64_t kMaxGrid = 0x7fffffff;
@@ -762,6 +802,18 @@ constexpr GemmTiling tiling_of(const Params& params) {
   return gemm_tiling<Math>(params.batch, params.groups, params.out_per_group, params.geometry);
 }
 
+// Copies `tiling` (tiling_of(params)) and the phases' table into `params`.
+template <class Params>
+void set_tiling(Params& params, const GemmTiling& tiling) {
+  params.channel_tiles = tiling.channel_tiles;
+  params.entry_columns = tiling.entry_columns;
+  params.column_tiles = tiling.column_tiles;
+  params.total_tiles = tiling.total_tiles;
+  for (int64_t r = 0; r < params.geometry.stride && r < kernel::kPhaseTable; ++r) {
+    params.phases[r] = params.geometry.phase(r);
+  }
+}
+
 // Launches a phase-GEMM kernel of Math's tile on the tiles of `params` (`tiling`:
 // tiling_of(params), which it copies into params), with kSharedBytes of dynamic shared memory,
 // which must fit every supported GPU (kernel::kPortableBlockSharedBytes). One block per tile,
@@ -780,13 +832,7 @@ Status launch_tiles(const TileKernels<Params>& kernels, Params params, const Gem
                     TileGrid grid, cudaStream_t stream) {
   static_assert(kSharedBytes <= kernel::kPortableBlockSharedBytes,
                 "the tile launches on every supported GPU");
-  params.channel_tiles = tiling.channel_tiles;
-  params.entry_columns = tiling.entry_columns;
-  params.column_tiles = tiling.column_tiles;
-  params.total_tiles = tiling.total_tiles;
-  for (int64_t r = 0; r < params.geometry.stride && r < kernel::kPhaseTable; ++r) {
-    params.phases[r] = params.geometry.phase(r);
-  }
+  set_tiling(params, tiling);
   void (*const plain)(Params) = tiling.straddles ? kernels.straddling : kernels.within;
   void (*const interleaved_kernel)(Params) =
       tiling.straddles ? kernels.straddling_interleaved : kernels.within_interleaved;
@@ -1027,12 +1073,58 @@ Status launch_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weight
   kernel::GemmParams<T> params;
   static_cast<kernel::ConvParams<T>&>(params) = conv;
   params.weights = weights;
+  const GemmTiling tiling = tiling_of<Math>(params);
   // Most tiles pass 48 KiB (the four-stage 3xTF32 and double stages, the epilogue's tile).
   TileKernels<kernel::GemmParams<T>> kernels;
   kernels.within = kernel::gemm_kernel<T, Math, false>;
   kernels.straddling = kernel::gemm_kernel<T, Math, true>;
   return launch_tiles<Math, kernel::gemm_shared_bytes<Math>()>(
-      kernels, params, tiling_of<Math>(params), TileGrid::block_per_tile(), stream);
+      kernels, params, tiling, TileGrid::block_per_tile(), stream);
+}
+
+// The phase-GEMM kernel with Math's tile on the tiles of `params`, each tile's reduction split
+// into `splits` parts (SplitParts, 2 to kMaxSplits) over a cluster of as many blocks
+// (kernel::store_split_tile()), one cluster per tile. Where the device cannot run such clusters
+// (before sm_90, or a build without sm_90 code), the reduction is not split.
+template <class T, class Math>
+Status launch_split_gemm(const kernel::ConvParams<T>& conv, const WeightLayout& weights,
+                         int splits, cudaStream_t stream) {
+  static_assert(kernel::GemmSharedStorage<Math>::kTile, "the parts are summed in shared memory");
+  constexpr size_t kSharedBytes = kernel::gemm_shared_bytes<Math>();
+  kernel::GemmParams<T> params;
+  static_cast<kernel::ConvParams<T>&>(params) = conv;
+  params.weights = weights;
+  const GemmTiling tiling = tiling_of<Math>(params);
+  set_tiling(params, tiling);
+  const SplitParts parts = SplitParts::of(params.in_per_group, Math::kReductionWords * Math::kPack,
+                                          splits < kMaxSplits ? splits : kMaxSplits);
+  if (parts.parts < 2) return launch_gemm<T, Math>(conv, weights, stream);
+  params.splits = parts.parts;
+  params.split_chunks = parts.chunks;
+  void (*const kernel)(kernel::GemmParams<T>) =
+      tiling.straddles ? kernel::gemm_kernel<T, Math, true, true>
+                       : kernel::gemm_kernel<T, Math, false, true>;
+  if (Status status = allow_shared_memory(kernel, kSharedBytes); status != Status::kSuccess) {
+    return status;
+  }
+  static std::atomic<int> known[2][kMaxSplits + 1][kRememberedDevices];
+  int clusters = 0;
+  if (Status status = resident_clusters(kernel, Math::kThreads, kSharedBytes, params.splits,
+                                        known[tiling.straddles ? 1 : 0][params.splits], clusters);
+      status != Status::kSuccess) {
+    return status;
+  }
+  if (clusters == 0) return launch_gemm<T, Math>(conv, weights, stream);
+  // One cluster per tile, or as many whole clusters as a grid holds (they loop over the rest).
+  const int64_t max_clusters = grid_for(params.total_tiles * params.splits) / params.splits;
+  const int64_t grid_clusters = params.total_tiles < max_clusters ? params.total_tiles
+                                                                  : max_clusters;
+  cudaLaunchAttribute attribute = {};
+  const cudaLaunchConfig_t config =
+      cluster_launch(static_cast<unsigned int>(grid_clusters * params.splits), Math::kThreads,
+                     kSharedBytes, params.splits, stream, attribute);
+  const cudaError_t error = cudaLaunchKernelEx(&config, kernel, params);
+  return error == cudaSuccess ? last_launch_status() : make_cuda_status(static_cast<int>(error));
 }
 
 // A tensor-core tile shape with the instruction T and `math` call for.
@@ -1292,7 +1384,13 @@ Status launch(const Problem& problem, const T* x, const T* w, const T* bias, T* 
     using block::SimtMath;
     switch (choice) {
       case KernelChoice::kGemmMedium: return launch_gemm<T, SimtMath<T, GemmMedium>>(conv, weights, stream);
-      case KernelChoice::kGemmSquare: return launch_gemm<T, SimtMath<T, GemmSquare>>(conv, weights, stream);
+      case KernelChoice::kGemmSquare:
+        if constexpr (cuda::std::is_same_v<T, float>) {
+          if (const int splits = gemm_splits<T>(problem, options.math, choice); splits > 1) {
+            return launch_split_gemm<T, SimtMath<T, GemmSquare>>(conv, weights, splits, stream);
+          }
+        }
+        return launch_gemm<T, SimtMath<T, GemmSquare>>(conv, weights, stream);
       case KernelChoice::kGemmNarrow: return launch_gemm<T, SimtMath<T, GemmNarrow>>(conv, weights, stream);
       case KernelChoice::kGemmShort: return launch_gemm<T, SimtMath<T, GemmShort>>(conv, weights, stream);
       default: break;

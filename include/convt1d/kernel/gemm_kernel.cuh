@@ -66,6 +66,11 @@ struct GemmParams : ConvParams<T> {
   // packed copy in the workspace).
   detail::WeightLayout weights;
   detail::Phase phases[kPhaseTable] = {};  // geometry.phase(r) for r < min(stride, kPhaseTable)
+  // The split reduction (gemm_kernel's kSplit instantiation): each tile's input channels in
+  // `splits` parts of split_chunks chunks of a stage's channels (the last part the rest), one
+  // part to each block of a cluster of `splits`; 1 and 0 elsewhere.
+  int splits = 1;
+  int64_t split_chunks = 0;
 };
 
 // The most phases (blocks of a cluster) an interleaved launch combines: the portable cluster
@@ -398,7 +403,54 @@ __device__ __forceinline__ void store_tile(const GemmParams<T>& params, const Ge
   }
 }
 
-template <class T, class Math, bool kStraddles>
+// The epilogue of a split reduction: the cluster's `splits` blocks hold partial sums of one tile
+// (each its part of the input channels); each block stores every splits-th row of the tile (from
+// its own rank), the sum of the cluster's partial rows in rank order, so the output does not
+// depend on which block finishes first.
+template <bool kStraddles, class Math, class T>
+__device__ __forceinline__ void store_split_tile(const GemmParams<T>& params,
+                                                 const GemmTilePlace& place,
+                                                 const typename Math::Accumulators& accumulators,
+                                                 int thread, int split,
+                                                 GemmSharedStorage<Math>& shared) {
+  using Acc = detail::accumulator_t<T>;
+  using Storage = GemmSharedStorage<Math>;
+  static_assert(Storage::kTile, "the cluster reads the partial tiles in shared memory");
+  constexpr int kPositions = Math::kBlockPositions;
+  static_assert(Math::kThreads % kPositions == 0, "each thread stores one column of the tile");
+  constexpr int kRowStep = Math::kThreads / kPositions;  // rows between a thread's stores
+
+  Math::for_each(accumulators, thread,
+                 [&](int row, int column, Acc value) { shared.tile[row][column] = value; });
+  block::cluster_barrier();
+
+  const int splits = params.splits;
+  const int64_t channel_rows = params.out_per_group - place.channel_begin;  // rows inside y
+  const int rows =
+      channel_rows < Math::kBlockChannels ? static_cast<int>(channel_rows) : Math::kBlockChannels;
+  const int64_t first_channel = place.group * params.out_per_group + place.channel_begin;
+  const int column = thread % kPositions;
+  T* const y = column_output(params, place, first_channel,
+                             tile_column<kStraddles>(params, place, column));
+  if (y != nullptr) {
+    const Acc* const own = &shared.tile[0][column];
+    for (int row = split + thread / kPositions * splits; row < rows; row += kRowStep * splits) {
+      Acc value = 0;
+      for (int rank = 0; rank < splits; ++rank) {
+        value += block::cluster_peer(own, rank)[row * Storage::kPitch];
+      }
+      if (params.bias != nullptr) {
+        value += detail::load_as_accumulator(params.bias + first_channel + row);
+      }
+      y[row * params.out_length] = detail::from_accumulator<T>(value);
+    }
+  }
+  block::cluster_barrier();  // the peers' tiles stay until every block has read them
+}
+
+// kSplit: the tiles' reductions split over clusters of params.splits blocks (store_split_tile();
+// sm_90 and later, launched only where the device runs the clusters).
+template <class T, class Math, bool kStraddles, bool kSplit = false>
 __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiprocessor)
     gemm_kernel(const __grid_constant__ GemmParams<T> params) {
   using Staged = typename Math::Staged;
@@ -429,7 +481,15 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
   const int weight_column = thread % kChannels, weight_row = thread / kChannels;
   const int input_column = thread % kPositions, input_row = thread / kPositions;
 
-  for (int64_t tile = blockIdx.x; tile < params.total_tiles; tile += gridDim.x) {
+  if constexpr (kSplit && !block::kClusters) {
+    __trap();  // never launched: the host finds no clusters for such a build
+  }
+  // Consecutive blocks of a split launch make up a cluster and share its tiles.
+  const int splits = kSplit ? params.splits : 1;
+  const int split = kSplit ? static_cast<int>(blockIdx.x % static_cast<unsigned int>(splits)) : 0;
+  const int64_t tile_step = gridDim.x / static_cast<unsigned int>(splits);
+  for (int64_t tile = blockIdx.x / static_cast<unsigned int>(splits); tile < params.total_tiles;
+       tile += tile_step) {
     GemmTilePlace place;
     if (!place_tile<kChannels, kPositions, kStraddles>(params, tile, place)) continue;
     const int64_t group = place.group, channel_begin = place.channel_begin;
@@ -446,7 +506,16 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     const int64_t w_row_stride = layout.in_channel;  // one input channel
     const bool weight_column_valid = channel_begin + weight_column < params.out_per_group;
     const int64_t channel_chunks = (params.in_per_group + kReduction - 1) / kReduction;
-    const int64_t stages = channel_chunks * phase.tap_count;
+    // This block's chunks of the input channels: all, or its part of a split reduction (never
+    // empty: the host splits into at most channel_chunks parts).
+    int64_t first_chunk = 0, chunks = channel_chunks;
+    if constexpr (kSplit) {
+      first_chunk = split * params.split_chunks;
+      const int64_t rest = channel_chunks - first_chunk;
+      chunks = rest < params.split_chunks ? rest : params.split_chunks;
+    }
+    const int64_t first_channel_of_split = first_chunk * kReduction;
+    const int64_t stages = chunks * phase.tap_count;
     const bool full_channel_tile = channel_begin + kChannels <= params.out_per_group;
 
     // The next stage to load: input-channel chunk ci, tap number tap, this thread's first
@@ -465,12 +534,13 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
     };
     const int64_t first_window = m_begin - phase.first_offset;
     StageCursor next{
-        0, 0,
-        params.w + layout.base(group, phase.first_tap) + weight_row * kPack * w_row_stride +
+        first_channel_of_split, 0,
+        params.w + layout.base(group, phase.first_tap) +
+            (first_channel_of_split + weight_row * kPack) * w_row_stride +
             (channel_begin + (weight_column_valid ? weight_column : 0)) * layout.out_channel,
         params.x +
             ((input_column_valid ? input_place.n : 0) * params.in_channels +
-             group * params.in_per_group + input_row * kPack) *
+             group * params.in_per_group + first_channel_of_split + input_row * kPack) *
                 params.in_length +
             first_window + input_shift,
         first_window};
@@ -674,7 +744,11 @@ __global__ void __launch_bounds__(Math::kThreads, Math::kMinBlocksPerMultiproces
       }
     }
 
-    store_tile<kStraddles, Math>(params, place, accumulators, thread, shared);
+    if constexpr (kSplit) {
+      store_split_tile<kStraddles, Math>(params, place, accumulators, thread, split, shared);
+    } else {
+      store_tile<kStraddles, Math>(params, place, accumulators, thread, shared);
+    }
   }
 }
 
