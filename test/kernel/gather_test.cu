@@ -1366,7 +1366,7 @@ TEMPLATE_TEST_CASE("gather: direct kernel with its largest weight cache", "[gath
 // The window kernel's edges: tiles of 1 to kMaxWindowSteps outputs a thread (fewer where the
 // window would not fit), rows that end inside a tile and blocks whose run of tiles crosses rows,
 // padding past the kernel's reach, dilations, channel multipliers, 2 and 3 input channels a group,
-// phases of 2, 4 and more taps, and strides up to the largest (and one past it, on the direct
+// phases of 2, 3, 4 and more taps, and strides up to the largest (and one past it, on the direct
 // kernel).
 TEMPLATE_TEST_CASE("gather: window kernel tiles, strides and windows", "[gather][direct]", float,
                    double, __half, __nv_bfloat16) {
@@ -1384,6 +1384,8 @@ TEMPLATE_TEST_CASE("gather: window kernel tiles, strides and windows", "[gather]
     {"stride 257 (direct kernel)", 1,    2,    2,  3,    20,  257,  1, 0, 1,    2},
     {"stride 129 (129 of 256 threads)", 2, 3,   3, 300,   40,  129, 30, 7, 1,    3},
     {"one output a thread",        8,   16,   16,  3,    60,    2,  1, 1, 1,   16},
+    {"3 taps in registers",        2,   16,   16,  3,  3000,    1,  1, 0, 1,   16},
+    {"4 taps in registers",        3,   24,   24, 16,   900,    4,  6, 1, 1,   24},
     {"wide window: K 9, dilation 500", 1, 2,    2,  9,   300,    1, 10, 0, 500,  2},
     {"windows that cap the steps", 8,  128,  128,  9,  2000,    1,  3, 0, 700, 128},
     {"2 channels a group, stride 2", 4, 64,   64,  4,  4000,    2,  1, 1, 1,   32},

@@ -1268,8 +1268,16 @@ Status launch_window(const kernel::ConvParams<T>& conv, int multiprocessors,
   params.window = static_cast<int32_t>(window_inputs(geometry, params.tile_outputs));
   const size_t shared_bytes = kernel::WindowSharedLayout<accumulator_t<T>>::bytes(
       params.window, kChannels, geometry.kernel_size);
-  kernel::window_kernel<T, Window, kChannels, kRegisterTaps>
-      <<<grid_for(runs.blocks), Window::kThreads, shared_bytes, stream>>>(params);
+  // 16-bit layers with 3 or 4 taps a phase hold their blocks at 32 registers a thread, 3-9%
+  // faster; float ran as fast or up to 3% slower so held (it spills 4 bytes), double was not
+  // timed (it spills 36) (H200, docs/tuning.md, T22).
+  if constexpr (kRegisterTaps == kernel::kWindowRegisterTaps && sizeof(T) == 2) {
+    kernel::window_kernel_resident<T, Window, kChannels, kRegisterTaps>
+        <<<grid_for(runs.blocks), Window::kThreads, shared_bytes, stream>>>(params);
+  } else {
+    kernel::window_kernel<T, Window, kChannels, kRegisterTaps>
+        <<<grid_for(runs.blocks), Window::kThreads, shared_bytes, stream>>>(params);
+  }
   return last_launch_status();
 }
 

@@ -69,9 +69,9 @@ struct WindowSharedLayout {
   }
 };
 
+// The kernel's body; window_kernel() and window_kernel_resident() launch it.
 template <class T, class Tile, int kChannels, int kRegisterTaps>
-__global__ void __launch_bounds__(Tile::kThreads)
-    window_kernel(const __grid_constant__ WindowParams<T> params) {
+__device__ __forceinline__ void window_tiles(const WindowParams<T>& params) {
   static_assert(kChannels >= 1 && kChannels <= kMaxWindowChannels, "1 to 3 channels a group");
   static_assert(kRegisterTaps >= 0 && kRegisterTaps <= kWindowRegisterTaps,
                 "0 (weights in shared memory) or up to kWindowRegisterTaps taps in registers");
@@ -251,6 +251,27 @@ __global__ void __launch_bounds__(Tile::kThreads)
       t_lo += tile_m;
     }
   }
+}
+
+template <class T, class Tile, int kChannels, int kRegisterTaps>
+__global__ void __launch_bounds__(Tile::kThreads)
+    window_kernel(const __grid_constant__ WindowParams<T> params) {
+  window_tiles<T, Tile, kChannels, kRegisterTaps>(params);
+}
+
+// Blocks a multiprocessor holds of window_kernel_resident(): 8 of 256 threads leave 32
+// registers a thread.
+inline constexpr int kWindowResidentBlocks = 8;
+
+// The same, held to kWindowResidentBlocks blocks a multiprocessor (32 registers a thread for
+// 256 threads), for the 16-bit instantiations with kWindowRegisterTaps taps in registers,
+// which take 48 registers unbounded (5 blocks) and ran 3-9% faster so held (H200,
+// docs/tuning.md, T22; sm_90a, no spills). A kernel of its own: the other instantiations, given
+// any explicit minimum, spend more registers than they do unbounded, and lose (T21).
+template <class T, class Tile, int kChannels, int kRegisterTaps>
+__global__ void __launch_bounds__(Tile::kThreads, kWindowResidentBlocks)
+    window_kernel_resident(const __grid_constant__ WindowParams<T> params) {
+  window_tiles<T, Tile, kChannels, kRegisterTaps>(params);
 }
 
 }  // namespace convt1d::kernel
