@@ -1363,6 +1363,45 @@ TEMPLATE_TEST_CASE("gather: direct kernel with its largest weight cache", "[gath
   run_and_check(host);
 }
 
+// The direct kernel (many input channels to few outputs): layers too small to fill the GPU,
+// whose blocks split the input channels into slices (strides, dilations, padding and output
+// padding that leave some of a tile's taps outside the row, rows that end inside a tile, groups,
+// channel counts the slices do not divide evenly), and long rows, whose tiles inside the row sum
+// each channel's taps together (kernel sizes of their own instantiation, and run-time ones in
+// chunks of 8 taps with a partial last chunk).
+TEMPLATE_TEST_CASE("gather: direct kernel slices and long rows", "[gather][direct]", float,
+                   double, __half, __nv_bfloat16) {
+  using T = TestType;
+  // clang-format off
+  const Shape shapes[] = {
+    // name                        N  C_in C_out   K   L_in stride padding output_padding dilation groups
+    {"kb64_small",                16,   64,    3,  3,   128,    1,  0, 0, 1,    1},
+    {"stride 2, output padding",   2,   64,    2,  5,   100,    2,  2, 1, 1,    1},
+    {"stride 4, padding",          3,   48,    3,  8,    61,    4,  5, 3, 1,    1},
+    {"dilation 40",                2,   64,    1,  3,    90,    1, 30, 0, 40,   1},
+    {"50 channels, uneven slices", 4,   50,    5,  4,    37,    1,  3, 0, 1,    1},
+    {"groups of 32 to 2",          2,  128,    8,  3,    70,    2,  1, 1, 1,    4},
+    {"long rows, K 7",             4,   64,    3,  7, 16384,    1,  3, 0, 1,    1},
+    {"long rows, K 8, stride 4",   1,   36,    8,  8,  9000,    4,  2, 1, 1,    1},
+    {"long rows, K 25 (run time)", 2,   12,    1, 25,  3000,    4, 11, 1, 1,    1},
+    {"long rows, K 13, dilation 2", 1,  15,    2, 13,  4100,    1,  9, 1, 2,    1},
+    {"long rows, groups, 3 a group", 3,  90,   30,  4,  2600,    2,  1, 1, 1,   10},
+  };
+  // clang-format on
+  for (const Shape& shape : shapes) {
+    const Problem p = shape.problem();
+    REQUIRE(convt1d::validate(p) == Status::kSuccess);
+    INFO(shape.name << ": " << type_name<T>() << ", " << describe(p));
+    CHECK(convt1d::detail::select_config<T>(p, 132, MathMode::kExact, false) ==
+          convt1d::detail::KernelChoice::kDirect);
+    std::mt19937_64 rng(case_seed(base_seed(), 570 + type_tag<T>(), 0));
+    for (const bool with_bias : {true, false}) {
+      const HostCase<T> host = make_host_case<T>(p, with_bias, rng);
+      run_and_check(host);
+    }
+  }
+}
+
 // The window kernel's edges: tiles of 1 to kMaxWindowSteps outputs a thread (fewer where the
 // window would not fit), rows that end inside a tile and blocks whose run of tiles crosses rows,
 // padding past the kernel's reach, dilations, channel multipliers, 2 and 3 input channels a group,
