@@ -1363,6 +1363,23 @@ TEMPLATE_TEST_CASE("gather: direct kernel with its largest weight cache", "[gath
   run_and_check(host);
 }
 
+// Each shape with and without bias against the reference, on random data drawn from `seed`,
+// after `expect(problem)` checks which kernel takes it.
+template <class T, size_t N, class Expect>
+void check_shapes(const Shape (&shapes)[N], uint64_t seed, Expect&& expect) {
+  for (const Shape& shape : shapes) {
+    const Problem p = shape.problem();
+    REQUIRE(convt1d::validate(p) == Status::kSuccess);
+    INFO(shape.name << ": " << type_name<T>() << ", " << describe(p));
+    expect(p);
+    std::mt19937_64 rng(case_seed(base_seed(), seed + type_tag<T>(), 0));
+    for (const bool with_bias : {true, false}) {
+      const HostCase<T> host = make_host_case<T>(p, with_bias, rng);
+      run_and_check(host);
+    }
+  }
+}
+
 // The direct kernel (many input channels to few outputs): layers too small to fill the GPU,
 // whose blocks split the input channels into slices (strides, dilations, padding and output
 // padding that leave some of a tile's taps outside the row, rows that end inside a tile, groups,
@@ -1388,18 +1405,10 @@ TEMPLATE_TEST_CASE("gather: direct kernel slices and long rows", "[gather][direc
     {"long rows, groups, 3 a group", 3,  90,   30,  4,  2600,    2,  1, 1, 1,   10},
   };
   // clang-format on
-  for (const Shape& shape : shapes) {
-    const Problem p = shape.problem();
-    REQUIRE(convt1d::validate(p) == Status::kSuccess);
-    INFO(shape.name << ": " << type_name<T>() << ", " << describe(p));
+  check_shapes<T>(shapes, 570, [](const Problem& p) {
     CHECK(convt1d::detail::select_config<T>(p, 132, MathMode::kExact, false) ==
           convt1d::detail::KernelChoice::kDirect);
-    std::mt19937_64 rng(case_seed(base_seed(), 570 + type_tag<T>(), 0));
-    for (const bool with_bias : {true, false}) {
-      const HostCase<T> host = make_host_case<T>(p, with_bias, rng);
-      run_and_check(host);
-    }
-  }
+  });
 }
 
 // The window kernel's edges: tiles of 1 to kMaxWindowSteps outputs a thread (fewer where the
@@ -1441,18 +1450,10 @@ TEMPLATE_TEST_CASE("gather: window kernel tiles, strides and windows", "[gather]
     {"runs of rows, multiplier 2", 3, 1501, 3002,  5,    40,    2,  2, 1, 1, 1501},
   };
   // clang-format on
-  for (const Shape& shape : shapes) {
-    const Problem p = shape.problem();
-    REQUIRE(convt1d::validate(p) == Status::kSuccess);
-    INFO(shape.name << ": " << type_name<T>() << ", " << describe(p));
+  check_shapes<T>(shapes, 560, [](const Problem& p) {
     CHECK(convt1d::detail::uses_window_kernel(p) ==
           (p.stride <= convt1d::kernel::kMaxWindowStride));
-    std::mt19937_64 rng(case_seed(base_seed(), 560 + type_tag<T>(), 0));
-    for (const bool with_bias : {true, false}) {
-      const HostCase<T> host = make_host_case<T>(p, with_bias, rng);
-      run_and_check(host);
-    }
-  }
+  });
 }
 
 TEMPLATE_TEST_CASE("gather: two streams run different problems concurrently", "[gather][streams]",

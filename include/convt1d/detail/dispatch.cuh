@@ -841,7 +841,7 @@ Status launch_tiles(const TileKernels<Params>& kernels, Params params, const Gem
   }
   // Per kernel, within and straddling. The rows launch's two kernels within entries (tensor
   // copies and cp.async) share the figure of whichever launched first on the device: not
-  // measured to differ, a known inaccuracy (docs/tuning.md, lead 10).
+  // measured to differ, a known inaccuracy (docs/tuning.md, lead 11).
   const int straddles = tiling.straddles ? 1 : 0;
   const int64_t stride = params.geometry.stride;
   constexpr int64_t kElementBytes = sizeof(*params.y);  // of one output
