@@ -1384,8 +1384,8 @@ void check_shapes(const Shape (&shapes)[N], uint64_t seed, Expect&& expect) {
 // whose blocks split the input channels into slices (strides, dilations, padding and output
 // padding that leave some of a tile's taps outside the row, rows that end inside a tile, groups,
 // channel counts the slices do not divide evenly), and long rows, whose tiles inside the row sum
-// each channel's taps together (kernel sizes of their own instantiation, and run-time ones in
-// chunks of 8 taps with a partial last chunk).
+// each channel's taps together where the kernel size has an instantiation of its own (K 4, 7
+// and 8 here), and taps outer where it is read at run time (K 13 and 25).
 TEMPLATE_TEST_CASE("gather: direct kernel slices and long rows", "[gather][direct]", float,
                    double, __half, __nv_bfloat16) {
   using T = TestType;

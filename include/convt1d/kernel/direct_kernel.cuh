@@ -9,7 +9,9 @@
 // channel) row (every phase of each), in steps of `lanes` (kThreads / params.slices) values, one
 // a lane. Its threads are params.slices slices of `lanes` threads, each slice summing its own
 // share of the group's input channels: for each tap, sum over its ci of x[ci, m - q_k] *
-// w[ci, co, k] into its partial output (m, r_k). The slices' partial outputs are added in slice
+// w[ci, co, k] into its partial output (m, r_k) (taps outer, in kPartials chains of channels; a
+// step inside the row with the kernel size fixed at compile time sums channels outer, one chain
+// a tap, so that a channel's taps find their inputs in L1). The slices' partial outputs are added in slice
 // order before the store, so there are no atomics and the result does not depend on timing.
 // One slice (kPositionsPerThread steps of kThreads) is the rule; layers too small to fill the
 // GPU split the channels over up to kMaxDirectSlices slices (detail::direct_slices()), so that
