@@ -11,8 +11,9 @@
 // share of the group's input channels: for each tap, sum over its ci of x[ci, m - q_k] *
 // w[ci, co, k] into its partial output (m, r_k) (taps outer, in kPartials chains of channels; a
 // step inside the row with the kernel size fixed at compile time sums channels outer, one chain
-// a tap, so that a channel's taps find their inputs in L1). The slices' partial outputs are added in slice
-// order before the store, so there are no atomics and the result does not depend on timing.
+// a tap, so that a channel's taps find their inputs in L1). The slices' partial outputs are
+// added in slice order before the store, so there are no atomics and the result does not
+// depend on timing.
 // One slice (kPositionsPerThread steps of kThreads) is the rule; layers too small to fill the
 // GPU split the channels over up to kMaxDirectSlices slices (detail::direct_slices()), so that
 // each thread's chain of dependent loads is that much shorter. Taps that reach no output are
@@ -217,39 +218,41 @@ __global__ void __launch_bounds__(Tile::kThreads)
         // away from the ends of a row) the taps need no bounds checks; the test is uniform.
         const bool interior = step_m - params.max_tap_offset >= 0 &&
                               step_m + lanes <= params.in_length && step_m + lanes <= end_m;
-        if (interior && kKernelSize > 0 && !kSliced) {
-          // Channels outer, taps inner: a channel's taps read neighbouring inputs, which the
-          // next load finds in L1. Taps outer (below) read every channel's inputs again for each
-          // tap, from L2 where a block's inputs pass L1 (rows of 64 float channels: 1.5-2.1x
-          // slower on long rows, H200, docs/tuning.md, T23). Kernel sizes known at compile time
-          // only: in chunks of run-time taps, K 31 ran 1.9x slower than taps outer.
-          Acc sum[kKernelSize > 0 ? kKernelSize : 1];
-          int32_t offset[kKernelSize > 0 ? kKernelSize : 1];
-#pragma unroll
-          for (int k = 0; k < kKernelSize; ++k) {
-            sum[k] = Acc(0);
-            offset[k] = taps[k].offset;
-          }
-          const T* x_column = x_group + m;
-          const Acc* w_column = weights + channel_begin * kKernelSize;
-#pragma unroll 2
-          for (int64_t c = 0; c < channel_count; ++c) {
+        if (interior) {
+          if constexpr (kKernelSize > 0 && !kSliced) {
+            // Channels outer, taps inner: a channel's taps read neighbouring inputs, which the
+            // next load finds in L1. Taps outer (below) read every channel's inputs again for each
+            // tap, from L2 where a block's inputs pass L1 (rows of 64 float channels: 1.5-2.1x
+            // slower on long rows, H200, docs/tuning.md, T23). Kernel sizes known at compile time
+            // only: in chunks of run-time taps, K 31 ran 1.9x slower than taps outer.
+            Acc sum[kKernelSize];
+            int32_t offset[kKernelSize];
 #pragma unroll
             for (int k = 0; k < kKernelSize; ++k) {
-              sum[k] += detail::load_as_accumulator(x_column - offset[k]) * w_column[k];
+              sum[k] = Acc(0);
+              offset[k] = taps[k].offset;
             }
-            x_column += params.in_length;
-            w_column += kKernelSize;
-          }
+            const T* x_column = x_group + m;
+            const Acc* w_column = weights + channel_begin * kKernelSize;
+#pragma unroll 2
+            for (int64_t c = 0; c < channel_count; ++c) {
 #pragma unroll
-          for (int k = 0; k < kKernelSize; ++k) {
-            my_outputs[taps[k].phase * Layout::kStagePitch] += sum[k];
-          }
-        } else if (interior) {
+              for (int k = 0; k < kKernelSize; ++k) {
+                sum[k] += detail::load_as_accumulator(x_column - offset[k]) * w_column[k];
+              }
+              x_column += params.in_length;
+              w_column += kKernelSize;
+            }
 #pragma unroll
-          for (int64_t k = 0; k < kernel_size; ++k) {
-            const DirectTapEntry tap = taps[k];
-            my_outputs[tap.phase * Layout::kStagePitch] += tap_sum(k, m - tap.offset);
+            for (int k = 0; k < kKernelSize; ++k) {
+              my_outputs[taps[k].phase * Layout::kStagePitch] += sum[k];
+            }
+          } else {
+#pragma unroll
+            for (int64_t k = 0; k < kernel_size; ++k) {
+              const DirectTapEntry tap = taps[k];
+              my_outputs[tap.phase * Layout::kStagePitch] += tap_sum(k, m - tap.offset);
+            }
           }
         } else if (m < end_m) {
 #pragma unroll
